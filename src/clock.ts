@@ -1,0 +1,123 @@
+/**
+ * A source of time and timers. Every limiter reads time only through its clock, so a test can
+ * swap in the manual clock from `lazy-limiter/testing` and run every timing case instantly.
+ *
+ * @example
+ * ```ts
+ * const clock: Clock = systemClock;
+ * const cancel = clock.setTimeout(() => console.log('later'), 250);
+ * cancel(); // never fires
+ * ```
+ */
+export interface Clock {
+  /**
+   * The current time in milliseconds, as a number that never decreases. Only differences
+   * between two readings of the same clock mean anything.
+   */
+  now(): number;
+  /**
+   * Calls `fn` once, no earlier than `ms` milliseconds from now by this clock's `now()`.
+   *
+   * @param fn - the callback.
+   * @param ms - the delay in milliseconds; `0` or less means "as soon as possible".
+   * @returns a function that cancels the timer; calling it after the timer fired, or twice,
+   * does nothing.
+   */
+  setTimeout(fn: () => void, ms: number): () => void;
+}
+
+/**
+ * The largest delay `setTimeout` accepts (2^31 - 1 ms, about 24.8 days). Longer waits are
+ * re-armed in chunks of at most this size.
+ */
+export const MAX_TIMEOUT = 2_147_483_647;
+
+/**
+ * How far the wall clock must run ahead of the monotonic clock, between two checks, before the
+ * difference is taken for a suspend (laptop sleep) and credited. Smaller differences are NTP
+ * slews, steps and drift, and are ignored.
+ */
+export const SUSPEND_THRESHOLD = 1_000;
+
+/** How much monotonic time passes between two looks at the wall clock. */
+const WALL_CHECK_INTERVAL = 1_000;
+
+interface Unrefable {
+  unref?: () => void;
+}
+
+const perf: { now(): number } = globalThis.performance ?? Date;
+let lastMono = perf.now();
+let lastWall = Date.now();
+let offset = 0;
+let last = lastMono;
+
+function readSystemTime(): number {
+  const mono = perf.now();
+  // The wall clock is read at most once a second of monotonic time: a suspend shows up as
+  // monotonic time that stood still while wall time went on. Noticing it up to a second late
+  // only delays the credit, so the clock never runs ahead of real time.
+  if (mono - lastMono >= WALL_CHECK_INTERVAL) {
+    const wall = Date.now();
+    const gap = wall - lastWall - (mono - lastMono);
+    if (gap > SUSPEND_THRESHOLD) offset += gap;
+    lastMono = mono;
+    lastWall = wall;
+  }
+  const t = mono + offset;
+  if (t > last) last = t;
+  return last;
+}
+
+function arm(fn: () => void, ms: number): () => void {
+  let handle: ReturnType<typeof setTimeout> | undefined;
+  let due = readSystemTime() + (ms > 0 ? ms : 0);
+  const fire = (): void => {
+    const left = due - readSystemTime();
+    if (left > 0) {
+      // Fired early (a timer's precision, or a chunk of a long wait): wait for the rest.
+      start(left);
+      return;
+    }
+    handle = undefined;
+    fn();
+  };
+  const start = (delay: number): void => {
+    handle = setTimeout(fire, Math.min(Math.ceil(delay), MAX_TIMEOUT));
+    (handle as Unrefable).unref?.();
+  };
+  start(ms > 0 ? ms : 0);
+  return () => {
+    if (handle !== undefined) clearTimeout(handle);
+    handle = undefined;
+    due = Infinity;
+  };
+}
+
+/**
+ * The real clock: `performance.now()`, made suspend-aware and never decreasing.
+ *
+ * - **Monotonic**: readings never decrease; a wall clock stepped backwards is ignored.
+ * - **Suspend-aware**: `performance.now()` stands still while a machine sleeps on most
+ *   platforms, while a server's rate windows keep moving. When `Date.now()` has advanced more
+ *   than `performance.now()` by over {@link SUSPEND_THRESHOLD} (1 s) since the last look, the
+ *   clock catches up by the difference. The wall clock is looked at once per second of
+ *   monotonic time, so a suspend is credited within a second of waking; until then the clock
+ *   lags, which only ever makes a limiter stricter. A forward step of the wall clock larger than
+ *   1 s looks like a suspend and is credited too.
+ * - **Timers** never fire early by this clock (an early wake-up re-arms for the rest), delays
+ *   above {@link MAX_TIMEOUT} are waited in chunks, and in Node timers are `unref`'d: a waiting
+ *   limiter never keeps a process alive by itself. Keep the process busy (a server, an
+ *   awaited promise chain from the main module is not enough) if the wait must finish.
+ *
+ * @example
+ * ```ts
+ * import { systemClock } from 'lazy-limiter';
+ * const t0 = systemClock.now();
+ * systemClock.setTimeout(() => console.log(systemClock.now() - t0 >= 100), 100); //=> true
+ * ```
+ */
+export const systemClock: Clock = {
+  now: readSystemTime,
+  setTimeout: arm,
+};

@@ -1,0 +1,227 @@
+import { systemClock, type Clock } from './clock.js';
+import { RateLimitError } from './errors.js';
+import { acquireForKey, BaseRateLimiter, sharedTimers, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
+import { createTimerGroup, type TimerGroup } from './timer-group.js';
+import { checkNumber, checkOptions, invalid } from './validate.js';
+
+/** Options of {@link KeyedLimiter}. */
+export interface KeyedLimiterOptions {
+  /**
+   * The most keys held at once, default `Infinity`. When full, idle keys are dropped to make
+   * room; when none is idle, a new key is refused (`RateLimitError`, `reason: 'max-keys'`).
+   */
+  maxKeys?: number | undefined;
+  /**
+   * The clock of the limiters the factory makes, default `systemClock`. Limiters made with
+   * this same clock share one timer for all their waiters.
+   */
+  clock?: Clock | undefined;
+}
+
+const OPTION_NAMES = ['maxKeys', 'clock'] as const;
+
+/** Entries looked at for idleness each time a key is created. */
+const SWEEP_STEP = 2;
+
+/**
+ * One limiter per key (endpoint, API key, tenant…), created on first use by `factory(key)`
+ * and dropped again once it is idle — full, unpaused, nobody waiting — which loses nothing,
+ * since a fresh one would be identical. Dropping is lazy: each new key looks at two existing
+ * ones, so memory tracks the busy keys with no timer per key. All limiters made with the
+ * keyed limiter's clock share one timer.
+ *
+ * Do not keep a limiter from {@link KeyedLimiter.get} across waits: once idle it may be dropped
+ * and replaced by a fresh one. Go through the keyed limiter instead.
+ *
+ * @typeParam K - the key type (any `Map` key).
+ * @typeParam L - the limiter type the factory returns.
+ * @example
+ * ```ts
+ * const perTenant = new KeyedLimiter((tenant: string) => new TokenBucket({ capacity: 5, refillPerSecond: 1 }));
+ * perTenant.acquireNowait('tenant-42', 5); //=> true
+ * perTenant.acquireNowait('tenant-42'); //=> false
+ * perTenant.acquireNowait('tenant-7'); //=> true (its own bucket)
+ * await perTenant.acquire('tenant-42'); // about 1 s later
+ * ```
+ */
+export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
+  /** The clock given in the options. */
+  readonly clock: Clock;
+  /** The most keys held at once. */
+  readonly maxKeys: number;
+  readonly #factory: (key: K) => L;
+  readonly #limiters = new Map<K, L>();
+  readonly #timers: TimerGroup;
+  #cursor: Iterator<[K, L]> | undefined;
+
+  /**
+   * @param factory - makes the limiter for a key, called on its first use (and again after it
+   * was dropped). It must return a {@link RateLimiter}.
+   * @param options - `maxKeys`, `clock`.
+   * @throws TypeError when `factory` is not a function, or for a bad or unknown option.
+   * @throws RangeError when `maxKeys` is not a number >= 1.
+   */
+  constructor(factory: (key: K) => L, options?: KeyedLimiterOptions) {
+    if (typeof factory !== 'function') invalid('factory', 'a function (key) => RateLimiter', factory);
+    const { maxKeys = Infinity, clock = systemClock } = checkOptions('KeyedLimiter options', options, OPTION_NAMES);
+    checkNumber('maxKeys', maxKeys, 'a number >= 1', 1, Infinity);
+    if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') {
+      invalid('clock', 'a Clock with now() and setTimeout()', clock);
+    }
+    this.#factory = factory;
+    this.maxKeys = maxKeys;
+    this.clock = clock;
+    this.#timers = createTimerGroup(clock);
+  }
+
+  /** Keys held now. */
+  get size(): number {
+    return this.#limiters.size;
+  }
+
+  /**
+   * The limiter of `key`, created when missing.
+   *
+   * @throws RateLimitError (`reason: 'max-keys'`) when `maxKeys` keys are held and none is idle.
+   * @throws TypeError when the factory does not return a RateLimiter.
+   */
+  get(key: K): L {
+    const limiter = this.#limiters.get(key) ?? this.#create(key);
+    if (limiter === undefined) throw this.#full(key);
+    return limiter;
+  }
+
+  /** The limiter of `key` if held, without creating one. */
+  peek(key: K): L | undefined {
+    return this.#limiters.get(key);
+  }
+
+  /**
+   * Forgets `key`. Its waiters, if any, are still served by the forgotten limiter; the next call
+   * for the key gets a fresh one.
+   *
+   * @returns whether the key was held.
+   */
+  delete(key: K): boolean {
+    return this.#limiters.delete(key);
+  }
+
+  /** Forgets every key (waiters are still served, as with {@link KeyedLimiter.delete}). */
+  clear(): void {
+    this.#limiters.clear();
+    this.#cursor = undefined;
+  }
+
+  /**
+   * Drops every idle key now, instead of lazily.
+   *
+   * @returns how many keys were dropped.
+   */
+  prune(): number {
+    let dropped = 0;
+    for (const [key, limiter] of this.#limiters) {
+      if (limiter.idle) {
+        this.#limiters.delete(key);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /**
+   * Takes `cost` tokens from `key`'s limiter if it can now; see {@link RateLimiter.acquireNowait}.
+   *
+   * @returns `true` when taken; `false` when not, also when `maxKeys` keys are busy and `key`
+   * is not one of them.
+   * @throws TypeError / RangeError for a bad cost.
+   */
+  acquireNowait(key: K, cost = 1): boolean {
+    const limiter = this.#limiters.get(key) ?? this.#create(key);
+    return limiter !== undefined && limiter.acquireNowait(cost);
+  }
+
+  /**
+   * Waits for `cost` tokens of `key`'s limiter; see {@link RateLimiter.acquire}. A
+   * {@link RateLimitError} it rejects with names the key.
+   *
+   * @throws (rejects) RateLimitError (`reason: 'max-keys'`) when `maxKeys` keys are busy.
+   */
+  acquire(key: K, cost = 1, options?: AcquireOptions): Promise<void> {
+    let limiter: L | undefined;
+    try {
+      limiter = this.#limiters.get(key) ?? this.#create(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (limiter === undefined) return Promise.reject(this.#full(key));
+    return limiter instanceof BaseRateLimiter ? acquireForKey(limiter, key, cost, options) : limiter.acquire(cost, options);
+  }
+
+  /**
+   * Milliseconds a call for `key` made now would wait; see {@link RateLimiter.timeToAvailable}.
+   * A key not held answers as a fresh limiter would.
+   */
+  timeToAvailable(key: K, cost = 1): number {
+    const limiter = this.#limiters.get(key) ?? this.#create(key);
+    return limiter === undefined ? Infinity : limiter.timeToAvailable(cost);
+  }
+
+  /** Creates the limiter of a new key, making room first; `undefined` when there is none. */
+  #create(key: K): L | undefined {
+    const limiters = this.#limiters;
+    this.#sweep(SWEEP_STEP);
+    if (limiters.size >= this.maxKeys && !this.#sweep(limiters.size, true)) return undefined;
+    const limiter = this.#factory(key);
+    if (!isRateLimiter(limiter)) invalid('factory(key)', 'a RateLimiter', limiter);
+    if (limiter instanceof BaseRateLimiter && limiter.clock === this.clock && !sharedTimers.has(limiter)) {
+      sharedTimers.set(limiter, this.#timers);
+    }
+    limiters.set(key, limiter);
+    return limiter;
+  }
+
+  /**
+   * Looks at up to `count` keys from where the last sweep stopped and drops the idle ones.
+   *
+   * @returns whether a key was dropped.
+   */
+  #sweep(count: number, untilOne = false): boolean {
+    const limiters = this.#limiters;
+    let dropped = false;
+    for (let i = 0; i < count && limiters.size > 0; i++) {
+      this.#cursor ??= limiters.entries();
+      const next = this.#cursor.next();
+      if (next.done === true) {
+        this.#cursor = undefined;
+        continue;
+      }
+      const [key, limiter] = next.value;
+      if (limiter.idle) {
+        limiters.delete(key);
+        dropped = true;
+        if (untilOne) return true;
+      }
+    }
+    return dropped;
+  }
+
+  #full(key: K): RateLimitError {
+    return new RateLimitError(`Rate limit: ${this.maxKeys} keys are busy, none can be dropped for a new key`, {
+      reason: 'max-keys',
+      retryAfter: 0,
+      key,
+    });
+  }
+}
+
+function isRateLimiter(value: unknown): value is RateLimiter {
+  const candidate = value as Partial<RateLimiter> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.acquire === 'function' &&
+    typeof candidate.acquireNowait === 'function' &&
+    typeof candidate.timeToAvailable === 'function' &&
+    typeof candidate.pause === 'function'
+  );
+}

@@ -1,0 +1,483 @@
+import { systemClock, type Clock } from './clock.js';
+import { RateLimitError } from './errors.js';
+import { checkNumber, invalid } from './validate.js';
+
+/** Options of a single {@link RateLimiter.acquire} call. */
+export interface AcquireOptions {
+  /** Aborts the wait: the call rejects with `signal.reason` and leaves the queue at once. */
+  signal?: AbortSignal | undefined;
+  /**
+   * The longest wait in milliseconds the caller accepts, default `Infinity`. When the predicted
+   * wait is longer, the call rejects at once with a {@link RateLimitError} (`reason: 'max-wait'`)
+   * instead of waiting; `0` means "only if it can be granted now".
+   */
+  maxWait?: number | undefined;
+  /**
+   * Higher is served first, default `0`; equal priorities are served in call order. Any
+   * finite number.
+   */
+  priority?: number | undefined;
+}
+
+/** Counters of a limiter since it was created. */
+export interface RateLimiterStats {
+  /** Calls granted (`acquireNowait` that returned `true`, `acquire` that resolved). */
+  readonly granted: number;
+  /** Calls refused (`acquireNowait` that returned `false`, `acquire` rejected by `maxWait`). */
+  readonly rejected: number;
+  /** `acquire` calls ended by their signal. */
+  readonly aborted: number;
+  /** `acquire` calls waiting now. */
+  readonly waiting: number;
+}
+
+/**
+ * The protocol every limiter meets: token buckets, windows, composites, distributed ones, and
+ * your own. Costs are in tokens (any number from 0 to `capacity`, fractions allowed),
+ * durations in milliseconds.
+ *
+ * @example
+ * ```ts
+ * async function call(limiter: RateLimiter) {
+ *   if (!limiter.acquireNowait()) await limiter.acquire();
+ * }
+ * ```
+ */
+export interface RateLimiter {
+  /** The most tokens one call may take; a larger cost can never be granted. */
+  readonly capacity: number;
+  /** Tokens there now (may be fractional); waiters and pauses are not subtracted. */
+  readonly available: number;
+  /**
+   * `true` when the limiter is as a fresh one would be: full, not paused, nobody waiting. A
+   * `KeyedLimiter` drops idle limiters, since dropping them loses nothing.
+   */
+  readonly idle: boolean;
+  /** Counters since creation. */
+  readonly stats: RateLimiterStats;
+  /**
+   * Milliseconds a call made now with this cost would wait, counting the queue ahead of it and
+   * any pause; `0` when `acquireNowait(cost)` would succeed; `Infinity` when it never can.
+   */
+  timeToAvailable(cost?: number): number;
+  /** Takes `cost` tokens if that can be done now without overtaking a waiter. Never waits. */
+  acquireNowait(cost?: number): boolean;
+  /** Resolves once `cost` tokens have been taken for the caller. */
+  acquire(cost?: number, options?: AcquireOptions): Promise<void>;
+  /** Grants nothing for the next `ms` milliseconds; never shortens a pause already running. */
+  pause(ms: number): void;
+}
+
+interface Waiter {
+  readonly cost: number;
+  readonly priority: number;
+  readonly resolve: () => void;
+  readonly reject: (reason: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/** The waiting machinery of one limiter, created on its first wait or pause. */
+interface WaitState {
+  readonly timers: Clock;
+  /** Waiters in service order, from `head` on; entries before `head` are served. */
+  queue: (Waiter | undefined)[];
+  head: number;
+  /** Sum of the waiters' costs. */
+  queuedCost: number;
+  pausedUntil: number;
+  aborted: number;
+  cancelTimer: (() => void) | undefined;
+  timerAt: number;
+  readonly onTimer: () => void;
+}
+
+/**
+ * Where a limiter sets its timers when it is not its own clock: a `KeyedLimiter` lends all its
+ * limiters one shared timer through this map. Internal to the package.
+ */
+export const sharedTimers = new WeakMap<BaseRateLimiter, Clock>();
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * `acquire` on behalf of a `KeyedLimiter`, so a refusal names the key. Internal to the package.
+ */
+export let acquireForKey: (limiter: BaseRateLimiter, key: unknown, cost: number, options: AcquireOptions | undefined) => Promise<void>;
+
+/**
+ * The base every algorithm extends. An algorithm supplies four things, each told the time
+ * explicitly so one decision reads the clock once: `capacity`, `availableAt(now)`,
+ * `timeToAvailableAt(cost, now)` and `consumeAt(cost, now)`. The base gives it
+ * `acquireNowait`, `acquire` (FIFO queue with priorities, abort, `maxWait`), `pause`, `idle`
+ * and `stats`, with one timer for the head of the queue and none when nobody waits.
+ *
+ * @example
+ * ```ts
+ * // A limiter that allows `limit` calls in total, ever.
+ * class Quota extends BaseRateLimiter {
+ *   readonly capacity: number;
+ *   #used = 0;
+ *   constructor(readonly limit: number) { super(); this.capacity = limit; }
+ *   protected availableAt() { return this.limit - this.#used; }
+ *   protected timeToAvailableAt(cost: number) { return cost <= this.limit - this.#used ? 0 : Infinity; }
+ *   protected consumeAt(cost: number) { this.#used += cost; }
+ * }
+ * new Quota(2).acquireNowait(); //=> true
+ * ```
+ */
+export abstract class BaseRateLimiter implements RateLimiter {
+  /** The clock this limiter reads time from. */
+  readonly clock: Clock;
+  #wait: WaitState | undefined;
+  #granted = 0;
+  #rejected = 0;
+
+  /**
+   * @param clock - where time and timers come from; default {@link systemClock}.
+   * @throws TypeError when `clock` is not a {@link Clock}.
+   */
+  constructor(clock: Clock = systemClock) {
+    if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') {
+      invalid('clock', 'a Clock with now() and setTimeout()', clock);
+    }
+    this.clock = clock;
+  }
+
+  /** The most tokens one call may take. */
+  abstract readonly capacity: number;
+
+  /**
+   * Tokens there at time `now` (fractional allowed), assuming nothing is consumed meanwhile.
+   *
+   * @param now - a reading of this limiter's clock, never earlier than any before.
+   */
+  protected abstract availableAt(now: number): number;
+
+  /**
+   * Milliseconds from `now` until `cost` tokens can be taken, `0` when they can now,
+   * `Infinity` when never. `cost` may exceed `capacity`: then answer for taking `cost` tokens
+   * in consecutive parts of at most `capacity` each, first come first served — the base uses it
+   * to predict the wait of a caller behind the queue. `now` may be in the future (the end of a
+   * pause): answer as if nothing is consumed until then.
+   */
+  protected abstract timeToAvailableAt(cost: number, now: number): number;
+
+  /**
+   * Takes `cost` tokens at time `now`. Called only right after `timeToAvailableAt(cost, now)`
+   * answered `0`.
+   */
+  protected abstract consumeAt(cost: number, now: number): void;
+
+  /**
+   * Takes `cost` tokens at `now` if they are there. Override it to fuse the check and the
+   * update when that is cheaper; the answer must agree with `timeToAvailableAt`.
+   *
+   * @returns whether the tokens were taken.
+   */
+  protected tryConsumeAt(cost: number, now: number): boolean {
+    if (this.timeToAvailableAt(cost, now) > 0) return false;
+    this.consumeAt(cost, now);
+    return true;
+  }
+
+  /** Whether the limiter is full at `now` (the state a fresh one starts in). */
+  protected isFullAt(now: number): boolean {
+    return this.availableAt(now) >= this.capacity;
+  }
+
+  /** Tokens there now; waiters and pauses are not subtracted. */
+  get available(): number {
+    return this.availableAt(this.clock.now());
+  }
+
+  /** `true` when full, not paused and nobody waits: a fresh limiter would be the same. */
+  get idle(): boolean {
+    const now = this.clock.now();
+    const w = this.#wait;
+    return (w === undefined || (w.queue.length === w.head && now >= w.pausedUntil)) && this.isFullAt(now);
+  }
+
+  /** Counters since creation (a snapshot). */
+  get stats(): RateLimiterStats {
+    const w = this.#wait;
+    return {
+      granted: this.#granted,
+      rejected: this.#rejected,
+      aborted: w?.aborted ?? 0,
+      waiting: w === undefined ? 0 : w.queue.length - w.head,
+    };
+  }
+
+  /**
+   * Milliseconds a call made now would wait, counting the queue ahead of it and any pause.
+   *
+   * @param cost - tokens, from 0 to `capacity`; default 1.
+   * @returns `0` when `acquireNowait(cost)` would succeed now, `Infinity` when it never can.
+   * @throws TypeError / RangeError for a cost that is not a number from 0 to `capacity`.
+   */
+  timeToAvailable(cost = 1): number {
+    this.#checkCost(cost);
+    if (cost === 0) return 0;
+    const now = this.clock.now();
+    const w = this.#wait;
+    if (w !== undefined && w.queue.length > w.head) this.#drain(w, now);
+    return this.#predict(cost, 0, now);
+  }
+
+  /**
+   * Takes `cost` tokens if that can be done now. Never waits, creates no timer, and never
+   * overtakes a caller already waiting in `acquire`: while one waits, it returns `false`.
+   *
+   * @param cost - tokens, from 0 to `capacity`; default 1. `0` is always granted.
+   * @returns `true` when the tokens were taken.
+   * @throws TypeError / RangeError for a cost that is not a number from 0 to `capacity`.
+   * @example
+   * ```ts
+   * const bucket = new TokenBucket({ capacity: 2, refillPerSecond: 1 });
+   * bucket.acquireNowait(); //=> true
+   * bucket.acquireNowait(2); //=> false
+   * ```
+   */
+  acquireNowait(cost = 1): boolean {
+    if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) this.#checkCost(cost);
+    const now = this.clock.now();
+    const w = this.#wait;
+    if ((w === undefined || this.#open(w, now)) && this.tryConsumeAt(cost, now)) {
+      this.#granted++;
+      return true;
+    }
+    if (cost === 0) {
+      this.#granted++;
+      return true;
+    }
+    this.#rejected++;
+    return false;
+  }
+
+  /**
+   * Waits for `cost` tokens and takes them. When they are there and nobody waits, it resolves
+   * at once without a timer. Otherwise the caller joins the queue: higher `priority` first,
+   * call order within a priority.
+   *
+   * Never throws: every failure is a rejected promise.
+   *
+   * @param cost - tokens, from 0 to `capacity`; default 1. `0` resolves at once.
+   * @param options - `signal`, `maxWait` (ms), `priority`.
+   * @returns a promise that resolves once the tokens are taken.
+   * @throws (rejects) `signal.reason` when aborted, before or during the wait; the caller
+   * leaves the queue at once and later callers move up.
+   * @throws (rejects) {@link RateLimitError} with `reason: 'max-wait'` when the predicted wait
+   * exceeds `maxWait`, decided up front; `retryAfter` is that prediction.
+   * @throws (rejects) TypeError / RangeError for a bad cost or option.
+   * @example
+   * ```ts
+   * const bucket = new TokenBucket({ capacity: 1, refillPerSecond: 2 });
+   * await bucket.acquire(); // at once
+   * await bucket.acquire(); // 500 ms later
+   * ```
+   */
+  acquire(cost = 1, options?: AcquireOptions): Promise<void> {
+    return this.#acquire(cost, options, undefined);
+  }
+
+  static {
+    acquireForKey = (limiter, key, cost, options) => limiter.#acquire(cost, options, key);
+  }
+
+  #acquire(cost: number, options: AcquireOptions | undefined, key: unknown): Promise<void> {
+    let signal: AbortSignal | undefined;
+    let maxWait = Infinity;
+    let priority = 0;
+    try {
+      if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) this.#checkCost(cost);
+      if (options !== undefined) {
+        ({ signal, maxWait, priority } = readAcquireOptions(options));
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal?.aborted === true) {
+      this.#waitState().aborted++;
+      return Promise.reject(signal.reason);
+    }
+    const now = this.clock.now();
+    let w = this.#wait;
+    if (w !== undefined && w.queue.length > w.head) this.#drain(w, now);
+    if (cost === 0 || ((w === undefined || this.#open(w, now)) && this.tryConsumeAt(cost, now))) {
+      this.#granted++;
+      return RESOLVED;
+    }
+    const wait = this.#predict(cost, priority, now);
+    if (wait > maxWait) {
+      this.#rejected++;
+      return Promise.reject(
+        new RateLimitError(`Rate limit: the wait of ${Math.ceil(wait)} ms exceeds maxWait ${maxWait} ms`, {
+          reason: 'max-wait',
+          retryAfter: wait,
+          key,
+        }),
+      );
+    }
+    w ??= this.#waitState();
+    return this.#enqueue(w, cost, priority, signal, now);
+  }
+
+  /**
+   * Grants nothing for the next `ms` milliseconds — what a server's `Retry-After` asks for.
+   * A pause never shortens one already running; waiters keep their places and are served
+   * when it ends.
+   *
+   * @param ms - milliseconds, at least 0; `Infinity` pauses for good.
+   * @throws TypeError / RangeError when `ms` is not a number >= 0.
+   * @example
+   * ```ts
+   * bucket.pause(30_000);
+   * bucket.acquireNowait(); //=> false for the next 30 s
+   * ```
+   */
+  pause(ms: number): void {
+    checkNumber('ms', ms, 'a number of milliseconds >= 0', 0, Infinity);
+    const w = this.#waitState();
+    const until = this.clock.now() + ms;
+    if (until > w.pausedUntil) w.pausedUntil = until;
+  }
+
+  /** Whether a new caller may be served now: nobody waits and no pause runs. */
+  #open(w: WaitState, now: number): boolean {
+    return w.queue.length === w.head && now >= w.pausedUntil;
+  }
+
+  #checkCost(cost: unknown): asserts cost is number {
+    if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) {
+      invalid('cost', `a number from 0 to the capacity ${this.capacity}`, cost);
+    }
+  }
+
+  #waitState(): WaitState {
+    if (this.#wait === undefined) {
+      const state: WaitState = {
+        timers: sharedTimers.get(this) ?? this.clock,
+        queue: [],
+        head: 0,
+        queuedCost: 0,
+        pausedUntil: -Infinity,
+        aborted: 0,
+        cancelTimer: undefined,
+        timerAt: Infinity,
+        onTimer: () => {
+          state.cancelTimer = undefined;
+          state.timerAt = Infinity;
+          this.#drain(state, this.clock.now());
+        },
+      };
+      this.#wait = state;
+    }
+    return this.#wait;
+  }
+
+  /** Predicted wait of a caller joining now with this cost and priority. */
+  #predict(cost: number, priority: number, now: number): number {
+    const w = this.#wait;
+    let ahead = 0;
+    let start = now;
+    if (w !== undefined) {
+      if (w.pausedUntil > now) start = w.pausedUntil;
+      const { queue } = w;
+      const last = queue[queue.length - 1];
+      if (last !== undefined && last.priority >= priority) {
+        ahead = w.queuedCost;
+      } else {
+        for (let i = w.head; i < queue.length; i++) {
+          const waiter = queue[i]!;
+          if (waiter.priority < priority) break;
+          ahead += waiter.cost;
+        }
+      }
+    }
+    return start - now + this.timeToAvailableAt(ahead + cost, start);
+  }
+
+  #enqueue(w: WaitState, cost: number, priority: number, signal: AbortSignal | undefined, now: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { cost, priority, resolve, reject, signal, onAbort: undefined };
+      const { queue } = w;
+      let at = queue.length;
+      while (at > w.head && queue[at - 1]!.priority < priority) at--;
+      if (at === queue.length) queue.push(waiter);
+      else queue.splice(at, 0, waiter);
+      w.queuedCost += cost;
+      if (signal !== undefined) {
+        waiter.onAbort = () => this.#abort(w, waiter);
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      if (at === w.head) this.#drain(w, now);
+    });
+  }
+
+  #abort(w: WaitState, waiter: Waiter): void {
+    const index = w.queue.indexOf(waiter, w.head);
+    if (index < 0) return;
+    const wasHead = index === w.head;
+    w.queue.splice(index, 1);
+    w.queuedCost -= waiter.cost;
+    w.aborted++;
+    waiter.reject(waiter.signal!.reason);
+    if (wasHead) this.#drain(w, this.clock.now());
+  }
+
+  /** Serves every waiter that is due at `now`, in order, then arms the timer for the next. */
+  #drain(w: WaitState, now: number): void {
+    const { queue } = w;
+    let wait = Infinity;
+    while (w.head < queue.length) {
+      if (now < w.pausedUntil) {
+        wait = w.pausedUntil - now;
+        break;
+      }
+      const waiter = queue[w.head]!;
+      wait = this.timeToAvailableAt(waiter.cost, now);
+      if (wait > 0) break;
+      this.consumeAt(waiter.cost, now);
+      queue[w.head++] = undefined;
+      w.queuedCost -= waiter.cost;
+      this.#granted++;
+      if (waiter.onAbort !== undefined) waiter.signal!.removeEventListener('abort', waiter.onAbort);
+      waiter.resolve();
+    }
+    if (w.head === queue.length) {
+      queue.length = 0;
+      w.head = 0;
+      w.queuedCost = 0;
+      wait = Infinity;
+    } else if (w.head > 64 && w.head * 2 > queue.length) {
+      w.queue = queue.slice(w.head);
+      w.head = 0;
+    }
+    this.#arm(w, now + wait, wait);
+  }
+
+  #arm(w: WaitState, at: number, wait: number): void {
+    if (at === w.timerAt) return;
+    w.cancelTimer?.();
+    w.cancelTimer = undefined;
+    w.timerAt = at;
+    if (wait !== Infinity) w.cancelTimer = w.timers.setTimeout(w.onTimer, wait);
+  }
+}
+
+function readAcquireOptions(options: AcquireOptions): { signal: AbortSignal | undefined; maxWait: number; priority: number } {
+  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  for (const key in options) {
+    if (key !== 'signal' && key !== 'maxWait' && key !== 'priority') {
+      throw new TypeError(`Unknown option \`${key}\` in \`acquire\` options; known options: signal, maxWait, priority`);
+    }
+  }
+  const { signal, maxWait = Infinity, priority = 0 } = options;
+  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) {
+    invalid('signal', 'an AbortSignal', signal);
+  }
+  checkNumber('maxWait', maxWait, 'a number of milliseconds >= 0', 0, Infinity);
+  if (typeof priority !== 'number' || !Number.isFinite(priority)) invalid('priority', 'a finite number', priority);
+  return { signal, maxWait, priority };
+}

@@ -1,0 +1,100 @@
+import type { Clock } from './clock.js';
+import { BaseRateLimiter } from './rate-limiter.js';
+import { checkNumber, checkOptions } from './validate.js';
+
+/** Options of {@link TokenBucket}. */
+export interface TokenBucketOptions {
+  /** The most tokens the bucket holds, and so the largest burst: a finite number > 0. */
+  capacity: number;
+  /** Tokens added per second, a number >= 0: `0` never refills, `Infinity` is always full. */
+  refillPerSecond: number;
+  /** Tokens at creation, from 0 to `capacity`; default `capacity` (starts full). */
+  initialTokens?: number | undefined;
+  /** Where time and timers come from; default `systemClock`. */
+  clock?: Clock | undefined;
+}
+
+const OPTION_NAMES = ['capacity', 'refillPerSecond', 'initialTokens', 'clock'] as const;
+
+/**
+ * A token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`;
+ * a call takes `cost` tokens. In any window of `w` ms it grants at most
+ * `capacity + refillPerSecond * w / 1000` tokens.
+ *
+ * It keeps one number of state, the time at which it will be full again (the GCRA view), so an
+ * idle bucket is told by one comparison and costs a few dozen bytes.
+ *
+ * @example
+ * ```ts
+ * const bucket = new TokenBucket({ capacity: 10, refillPerSecond: 5 });
+ * bucket.acquireNowait(10); //=> true  (a burst of 10)
+ * bucket.acquireNowait(); //=> false (empty)
+ * bucket.timeToAvailable(); //=> 200 (ms until the next token)
+ * await bucket.acquire(); // resolves 200 ms later
+ * ```
+ */
+export class TokenBucket extends BaseRateLimiter {
+  /** The most tokens the bucket holds. */
+  readonly capacity: number;
+  /** Tokens added per second. */
+  readonly refillPerSecond: number;
+  /** Milliseconds per token: `0` when the refill is infinite, `Infinity` when it is zero. */
+  readonly #interval: number;
+  /**
+   * The time at which the bucket is full again; with a zero refill, the tokens spent instead
+   * (time cannot express a bucket that never refills).
+   */
+  #fullAt: number;
+
+  /**
+   * @param options - `capacity`, `refillPerSecond`, `initialTokens`, `clock`.
+   * @throws TypeError for an option of the wrong type or an unknown option.
+   * @throws RangeError for a capacity that is not finite and > 0, a negative or NaN refill, or
+   * initial tokens outside `[0, capacity]`.
+   */
+  constructor(options: TokenBucketOptions) {
+    const { capacity, refillPerSecond, initialTokens, clock } = checkOptions('TokenBucket options', options, OPTION_NAMES);
+    super(clock);
+    const cap = checkNumber('capacity', capacity, 'a finite number > 0', 0, Number.MAX_VALUE, true);
+    const rate = checkNumber('refillPerSecond', refillPerSecond, 'a number >= 0', 0, Infinity);
+    const initial = initialTokens === undefined ? cap : checkNumber('initialTokens', initialTokens, `a number from 0 to the capacity ${cap}`, 0, cap);
+    this.capacity = cap;
+    this.refillPerSecond = rate;
+    this.#interval = 1000 / rate;
+    if (this.#interval === Infinity) this.#fullAt = cap - initial;
+    else this.#fullAt = initial === cap ? -Infinity : this.clock.now() + (cap - initial) * this.#interval;
+  }
+
+  protected availableAt(now: number): number {
+    if (this.#interval === Infinity) return this.capacity - this.#fullAt;
+    return this.#fullAt <= now ? this.capacity : this.capacity - (this.#fullAt - now) / this.#interval;
+  }
+
+  protected timeToAvailableAt(cost: number, now: number): number {
+    if (this.#interval === Infinity) return cost <= this.capacity - this.#fullAt ? 0 : Infinity;
+    const readyAt = (this.#fullAt > now ? this.#fullAt : now) + (cost - this.capacity) * this.#interval;
+    return readyAt > now ? readyAt - now : 0;
+  }
+
+  protected consumeAt(cost: number, now: number): void {
+    if (this.#interval === Infinity) this.#fullAt += cost;
+    else this.#fullAt = (this.#fullAt > now ? this.#fullAt : now) + cost * this.#interval;
+  }
+
+  protected override tryConsumeAt(cost: number, now: number): boolean {
+    const interval = this.#interval;
+    if (interval === Infinity) {
+      if (cost > this.capacity - this.#fullAt) return false;
+      this.#fullAt += cost;
+      return true;
+    }
+    const base = this.#fullAt > now ? this.#fullAt : now;
+    if (base + (cost - this.capacity) * interval > now) return false;
+    this.#fullAt = base + cost * interval;
+    return true;
+  }
+
+  protected override isFullAt(now: number): boolean {
+    return this.#interval === Infinity ? this.#fullAt === 0 : this.#fullAt <= now;
+  }
+}
