@@ -17,6 +17,13 @@ export interface TokenBucketOptions {
 const OPTION_NAMES = ['capacity', 'refillPerSecond', 'initialTokens', 'clock'] as const;
 
 /**
+ * Relative slack when comparing a computed instant with now: `t + x - x` is not always `t` in
+ * floating point, and a wait of 1e-13 ms would otherwise cost a timer (and a millisecond) to
+ * wait out. 64 ulps: at a clock reading of 1e7 ms it is 1.4e-7 ms.
+ */
+const ROUNDING = Number.EPSILON * 64;
+
+/**
  * A token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`;
  * a call takes `cost` tokens. In any window of `w` ms it grants at most
  * `capacity + refillPerSecond * w / 1000` tokens.
@@ -72,8 +79,9 @@ export class TokenBucket extends BaseRateLimiter {
 
   protected timeToAvailableAt(cost: number, now: number): number {
     if (this.#interval === Infinity) return cost <= this.capacity - this.#fullAt ? 0 : Infinity;
-    const readyAt = (this.#fullAt > now ? this.#fullAt : now) + (cost - this.capacity) * this.#interval;
-    return readyAt > now ? readyAt - now : 0;
+    const base = this.#fullAt > now ? this.#fullAt : now;
+    const wait = base + (cost - this.capacity) * this.#interval - now;
+    return wait > this.#slack(base) ? wait : 0;
   }
 
   protected consumeAt(cost: number, now: number): void {
@@ -89,9 +97,14 @@ export class TokenBucket extends BaseRateLimiter {
       return true;
     }
     const base = this.#fullAt > now ? this.#fullAt : now;
-    if (base + (cost - this.capacity) * interval > now) return false;
+    if (base + (cost - this.capacity) * interval - now > this.#slack(base)) return false;
     this.#fullAt = base + cost * interval;
     return true;
+  }
+
+  /** How far from `base` a computed instant may be off by rounding alone. */
+  #slack(base: number): number {
+    return ((base < 0 ? -base : base) + this.capacity * this.#interval) * ROUNDING;
   }
 
   protected override isFullAt(now: number): boolean {
