@@ -1,0 +1,272 @@
+// Benchmark driver for lazy-limiter against a hand-written baseline and its peers.
+//
+//   npm run bench                      # build, then every cell 5 times (~3 min on 2 cores)
+//   node bench/run.mjs --quick         # shorter cells, fewer keys/callers, 3 repeats (<1 min)
+//   node bench/run.mjs --repeat 9      # more repeats
+//   node bench/run.mjs --only nowait-one-key,accuracy --subjects baseline,lazy-limiter
+//
+// Every cell (subject x scenario) runs in a fresh `node bench/cell.mjs subject scenario`
+// process, one after the other, with the subject order rotated each time so no subject is
+// always first or last. The accuracy cells mostly sleep on timers, so the subjects of one
+// repeat run them side by side, in parallel. The table shows the median over repeats and,
+// for speed and memory, the median of each repeat's ratio to the baseline cell of the same
+// repeat (so slow drift on a noisy machine cancels out). Ratio < 1: faster/smaller than the
+// baseline. Prints a markdown table on stdout (progress on stderr) and writes
+// bench/results.json with the machine, the raw cells and the summary.
+
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+// ---------------------------------------------------------------- arguments
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const opt = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const QUICK = flag('--quick');
+const REPEAT = Number(opt('--repeat') ?? (QUICK ? 3 : 5));
+if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new RangeError(`--repeat must be a positive integer, got ${opt('--repeat')}`);
+
+const ALL_SUBJECTS = ['baseline', 'lazy-limiter', 'limiter', 'rate-limiter-flexible'];
+const ALL_SCENARIOS = [
+  'nowait-one-key',
+  'nowait-one-key-limited',
+  'nowait-100k-keys',
+  'heap-per-key',
+  'acquire-no-wait',
+  'accuracy',
+];
+const pick = (value, all, what) => {
+  if (!value) return all;
+  const list = value.split(',');
+  for (const x of list) if (!all.includes(x)) throw new RangeError(`unknown ${what} "${x}"; known: ${all.join(', ')}`);
+  return list;
+};
+const SUBJECTS = pick(opt('--subjects'), ALL_SUBJECTS, 'subject');
+const SCENARIOS = pick(opt('--only'), ALL_SCENARIOS, 'scenario');
+const OUT = opt('--out') ?? join(here, 'results.json');
+
+// ---------------------------------------------------------------- running cells
+function runCell(subject, scenario) {
+  const nodeArgs = scenario === 'heap-per-key' || scenario === 'accuracy' ? ['--expose-gc'] : [];
+  const args = [...nodeArgs, join(here, 'cell.mjs'), subject, scenario, ...(QUICK ? ['--quick'] : [])];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.trim().split('\n').pop();
+      try {
+        if (code !== 0) throw new Error(`exit ${code ?? signal}`);
+        resolve(JSON.parse(line));
+      } catch (e) {
+        resolve({ subject, scenario, error: `${e.message}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` });
+      }
+    });
+  });
+}
+
+const fmtNum = (x, digits) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
+const headline = (r) => {
+  if (r.na) return `n/a (${r.na})`;
+  if (r.error) return `error: ${r.error}`;
+  if (r.bytesPerKey !== undefined) return `${fmtNum(r.bytesPerKey, 1)} B/key`;
+  if (r.maxIn1s !== undefined) return `max/1s ${r.maxIn1s}, p99 late ${fmtNum(r.p99LateMs, 1)} ms, fifo ${r.fifo}`;
+  return `${fmtNum(r.nsPerOp, 1)} ns/op`;
+};
+
+const cells = {}; // scenario -> subject -> [result per repeat]
+for (const sc of SCENARIOS) {
+  cells[sc] = {};
+  for (const su of SUBJECTS) cells[sc][su] = [];
+}
+
+const started = process.hrtime.bigint();
+for (let rep = 0; rep < REPEAT; rep++) {
+  for (const [si, sc] of SCENARIOS.entries()) {
+    const k = (rep + si) % SUBJECTS.length;
+    const order = [...SUBJECTS.slice(k), ...SUBJECTS.slice(0, k)];
+    if (sc === 'accuracy') {
+      const rs = await Promise.all(order.map((su) => runCell(su, sc)));
+      for (const r of rs) {
+        cells[sc][r.subject].push(r);
+        process.stderr.write(`[${rep + 1}/${REPEAT}] ${sc} ${r.subject}: ${headline(r)}\n`);
+      }
+    } else {
+      for (const su of order) {
+        const r = await runCell(su, sc);
+        cells[sc][su].push(r);
+        process.stderr.write(`[${rep + 1}/${REPEAT}] ${sc} ${su}: ${headline(r)}\n`);
+      }
+    }
+  }
+}
+const totalSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+
+// ---------------------------------------------------------------- summary
+const median = (xs) => {
+  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const max = (xs) => Math.max(...xs.filter(Number.isFinite));
+const fmt = (x, unit = '') => {
+  if (!Number.isFinite(x)) return '–';
+  const a = Math.abs(x);
+  const s = a >= 1000 ? x.toFixed(0) : a >= 100 ? x.toFixed(1) : a >= 10 ? x.toFixed(1) : x.toFixed(2);
+  return unit ? `${s} ${unit}` : s;
+};
+const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toPrecision(3)}%` : '–');
+
+// kind: 'ratio' = median + median paired ratio to baseline; 'median'; 'max' (worst repeat);
+// 'all' (boolean that must hold in every repeat).
+const METRICS = {
+  'nowait-one-key': [
+    { key: 'nsPerOp', label: 'ns/op', kind: 'ratio' },
+    { key: 'opsPerSec', label: 'Mops/s', kind: 'median', scale: 1e-6 },
+    { key: 'granted', label: 'granted', kind: 'median', pct: true },
+  ],
+  'nowait-one-key-limited': [
+    { key: 'nsPerOp', label: 'ns/op', kind: 'ratio' },
+    { key: 'opsPerSec', label: 'Mops/s', kind: 'median', scale: 1e-6 },
+    { key: 'granted', label: 'granted', kind: 'median', pct: true },
+  ],
+  'nowait-100k-keys': [
+    { key: 'nsPerOp', label: 'ns/op', kind: 'ratio' },
+    { key: 'granted', label: 'granted', kind: 'median', pct: true },
+    { key: 'size', label: 'keys held', kind: 'median' },
+  ],
+  'heap-per-key': [
+    { key: 'bytesPerKey', label: 'bytes/key (refill 0.01/s, all held)', kind: 'ratio' },
+    { key: 'nsPerKey', label: 'ns/new key', kind: 'ratio' },
+    { key: 'size', label: 'keys held', kind: 'median' },
+    { key: 'timers', label: 'timers created', kind: 'max' },
+  ],
+  'acquire-no-wait': [
+    { key: 'nsPerOp', label: 'ns/await', kind: 'ratio' },
+    { key: 'timers', label: 'timers in loop', kind: 'max' },
+  ],
+  accuracy: [
+    { key: 'maxIn1s', label: 'max grants in 1 s (bound 60, worst run)', kind: 'max' },
+    { key: 'fifo', label: 'FIFO (every run)', kind: 'all' },
+    { key: 'p99LateMs', label: 'p99 lateness ms', kind: 'median' },
+    { key: 'maxLateMs', label: 'max lateness ms (worst run)', kind: 'max' },
+    { key: 'minLateMs', label: 'earliest vs ideal ms (<0 = early)', kind: 'min' },
+    { key: 'timers', label: 'timers created', kind: 'median' },
+  ],
+};
+
+const summary = [];
+const rowsMd = [];
+const notes = new Set();
+for (const sc of SCENARIOS) {
+  for (const m of METRICS[sc]) {
+    const row = { scenario: sc, metric: m.label, values: {} };
+    const cellsMd = [];
+    for (const su of SUBJECTS) {
+      const runs = cells[sc][su];
+      const na = runs.find((r) => r.na);
+      const errs = runs.filter((r) => r.error);
+      if (na) {
+        row.values[su] = { na: na.na };
+        cellsMd.push('n/a');
+        notes.add(`${su} / ${sc}: n/a — ${na.na}`);
+        continue;
+      }
+      for (const e of errs) notes.add(`${su} / ${sc}: ${e.error}`);
+      const ok = runs.filter((r) => !r.error);
+      if (ok.length === 0) {
+        row.values[su] = { error: true };
+        cellsMd.push('error');
+        continue;
+      }
+      for (const r of ok) if (r.note) notes.add(`${su} / ${sc}: ${r.note}`);
+      const xs = ok.map((r) => r[m.key]);
+      let text;
+      const v = { runs: xs };
+      if (m.kind === 'all') {
+        const bad = xs.filter((x) => !x).length;
+        v.value = bad === 0;
+        text = bad === 0 ? 'yes' : `no (${bad}/${xs.length} runs; median ${median(ok.map((r) => r.outOfOrder))} out of order)`;
+      } else if (m.kind === 'max' || m.kind === 'min') {
+        v.value = m.kind === 'max' ? max(xs) : Math.min(...xs.filter(Number.isFinite));
+        text = fmt(v.value);
+      } else {
+        v.value = median(xs);
+        v.spread = (max(xs) - Math.min(...xs)) / v.value;
+        text = m.pct ? pct(v.value) : fmt(v.value * (m.scale ?? 1));
+        if (m.kind === 'ratio' && su !== 'baseline') {
+          const base = cells[sc].baseline ?? [];
+          const ratios = [];
+          for (let i = 0; i < runs.length; i++) {
+            const b = base[i];
+            const r = runs[i];
+            if (b && r && Number.isFinite(b[m.key]) && Number.isFinite(r[m.key]) && b[m.key] > 0) ratios.push(r[m.key] / b[m.key]);
+          }
+          v.ratio = median(ratios);
+          v.ratios = ratios;
+          if (Number.isFinite(v.ratio)) text += ` (${v.ratio.toFixed(2)}×)`;
+        }
+        if (m.kind === 'ratio' && v.spread > 0.25) {
+          notes.add(`${su} / ${sc} ${m.label}: noisy, runs spread ${(v.spread * 100).toFixed(0)}% of the median (${xs.map((x) => fmt(x)).join(', ')})`);
+        }
+      }
+      row.values[su] = v;
+      cellsMd.push(text);
+    }
+    summary.push(row);
+    rowsMd.push(`| ${sc} | ${m.label} | ${cellsMd.join(' | ')} |`);
+  }
+}
+
+// Things a reader should not miss.
+for (const sc of SCENARIOS) {
+  for (const su of SUBJECTS) {
+    for (const r of cells[sc][su]) {
+      if (r.error || r.na) continue;
+      if (sc.startsWith('nowait') && r.timers > 0) notes.add(`${su} / ${sc}: created ${r.timers} timer(s) in the timed loop`);
+      if ((sc === 'nowait-100k-keys' || sc === 'heap-per-key') && r.size !== r.keys)
+        notes.add(`${su} / ${sc}: holds ${r.size} of ${r.keys} keys after the loop (evicted/dropped?)`);
+      if (sc === 'accuracy' && r.maxIn1s > r.bound) notes.add(`${su} / accuracy: ${r.maxIn1s} grants in 1 s > bound ${r.bound}`);
+    }
+  }
+}
+
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  node: process.version,
+  os: `${os.platform()} ${os.release()} ${os.arch()}`,
+  memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+  date: new Date().toISOString(),
+};
+const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.os}, ${machine.date}`;
+
+const lines = [
+  `Machine: ${machineLine}`,
+  `Runs: ${REPEAT} per cell${QUICK ? ' (--quick)' : ''}, total ${totalSeconds.toFixed(0)} s. Median over runs; (N×) = median of per-run ratios to the baseline run side by side; < 1 is faster/smaller.`,
+  '',
+  `| scenario | metric | ${SUBJECTS.join(' | ')} |`,
+  `|---|---|${SUBJECTS.map(() => '---').join('|')}|`,
+  ...rowsMd,
+  '',
+  ...(notes.size ? ['Notes:', ...[...notes].map((n) => `- ${n}`)] : []),
+];
+process.stdout.write(lines.join('\n') + '\n');
+
+writeFileSync(
+  OUT,
+  JSON.stringify({ machine, config: { repeat: REPEAT, quick: QUICK, subjects: SUBJECTS, scenarios: SCENARIOS }, totalSeconds, summary, notes: [...notes], cells }, null, 2) + '\n',
+);
+process.stderr.write(`wrote ${OUT}\n`);
