@@ -46,6 +46,7 @@ interface Unrefable {
   unref?: () => void;
 }
 
+const hasImmediate = typeof setImmediate === 'function';
 const perf: { now(): number } = globalThis.performance ?? Date;
 let lastMono = perf.now();
 let lastWall = Date.now();
@@ -69,8 +70,9 @@ function readSystemTime(): number {
   return last;
 }
 
-function arm(fn: () => void, ms: number): () => void {
-  let handle: ReturnType<typeof setTimeout> | undefined;
+function arm(fn: () => void, ms: number, unref: boolean): () => void {
+  let handle: Unrefable | undefined;
+  let immediate = false;
   let due = readSystemTime() + (ms > 0 ? ms : 0);
   const fire = (): void => {
     const left = due - readSystemTime();
@@ -83,19 +85,40 @@ function arm(fn: () => void, ms: number): () => void {
     fn();
   };
   const start = (delay: number): void => {
-    handle = setTimeout(fire, Math.min(Math.ceil(delay), MAX_TIMEOUT));
-    (handle as Unrefable).unref?.();
+    // Timers run on a millisecond grid and often wake up to a millisecond early. Sleep for the
+    // whole milliseconds, then wait out the last fraction turn by turn of the event loop where
+    // it has a cheap turn (setImmediate), so a grant is late by microseconds, not a millisecond.
+    immediate = delay < 1 && hasImmediate;
+    handle = immediate ? setImmediate(fire) : setTimeout(fire, Math.min(Math.floor(delay) || 1, MAX_TIMEOUT));
+    // An unref'd immediate would not keep the event loop from blocking in its poll phase, so
+    // it could run a whole timer period late; it lasts under a millisecond, so keep it ref'd.
+    if (unref && !immediate) handle.unref?.();
   };
   start(ms > 0 ? ms : 0);
   return () => {
-    if (handle !== undefined) clearTimeout(handle);
+    if (handle !== undefined) {
+      if (immediate) clearImmediate(handle as ReturnType<typeof setImmediate>);
+      else clearTimeout(handle as ReturnType<typeof setTimeout>);
+    }
     handle = undefined;
     due = Infinity;
   };
 }
 
+/** Options of {@link createSystemClock}. */
+export interface SystemClockOptions {
+  /**
+   * Whether timers are `unref`'d in Node (default `true`): a limiter's waiters then never
+   * keep the process alive by themselves. Set `false` in a script whose only pending work is
+   * waiting for a limiter, or it exits (code 13 for an unsettled top-level await) before they
+   * are served. Browsers, Deno and Bun without `unref` ignore it.
+   */
+  unref?: boolean | undefined;
+}
+
 /**
- * The real clock: `performance.now()`, made suspend-aware and never decreasing.
+ * Creates a real clock: `performance.now()`, made suspend-aware and never decreasing. All
+ * system clocks share one time source; they differ only in their timers.
  *
  * - **Monotonic**: readings never decrease; a wall clock stepped backwards is ignored.
  * - **Suspend-aware**: `performance.now()` stands still while a machine sleeps on most
@@ -103,12 +126,39 @@ function arm(fn: () => void, ms: number): () => void {
  *   than `performance.now()` by over {@link SUSPEND_THRESHOLD} (1 s) since the last look, the
  *   clock catches up by the difference. The wall clock is looked at once per second of
  *   monotonic time, so a suspend is credited within a second of waking; until then the clock
- *   lags, which only ever makes a limiter stricter. A forward step of the wall clock larger than
- *   1 s looks like a suspend and is credited too.
- * - **Timers** never fire early by this clock (an early wake-up re-arms for the rest), delays
- *   above {@link MAX_TIMEOUT} are waited in chunks, and in Node timers are `unref`'d: a waiting
- *   limiter never keeps a process alive by itself. Keep the process busy (a server, an
- *   awaited promise chain from the main module is not enough) if the wait must finish.
+ *   lags, which only ever makes a limiter stricter. A forward step of the wall clock larger
+ *   than 1 s looks like a suspend and is credited too; smaller steps and drift are ignored.
+ * - **Timers** never fire early by this clock (an early wake-up re-arms for the rest), and
+ *   delays above {@link MAX_TIMEOUT} are waited in chunks.
+ *
+ * @param options - `unref` (default `true`).
+ * @returns a {@link Clock}.
+ * @throws TypeError when `unref` is not a boolean.
+ * @example
+ * ```ts
+ * // A script that only waits for the limiter must keep itself alive:
+ * const clock = createSystemClock({ unref: false });
+ * const bucket = new TokenBucket({ capacity: 1, refillPerSecond: 1, clock });
+ * await bucket.acquire();
+ * await bucket.acquire(); // 1 s later, and the process waited for it
+ * ```
+ */
+export function createSystemClock(options: SystemClockOptions = {}): Clock {
+  const { unref = true } = options;
+  if (typeof unref !== 'boolean') {
+    throw new TypeError(`Expected \`unref\` to be a boolean, got ${String(unref)} (${typeof unref})`);
+  }
+  return {
+    now: readSystemTime,
+    setTimeout: (fn, ms) => arm(fn, ms, unref),
+  };
+}
+
+/**
+ * The default clock of every limiter: {@link createSystemClock} with `unref: true`, so in Node
+ * a waiting limiter never keeps a process alive by itself. A script whose only pending work is
+ * an awaited `acquire` therefore exits early: give its limiters
+ * `createSystemClock({ unref: false })`.
  *
  * @example
  * ```ts
@@ -117,7 +167,4 @@ function arm(fn: () => void, ms: number): () => void {
  * systemClock.setTimeout(() => console.log(systemClock.now() - t0 >= 100), 100); //=> true
  * ```
  */
-export const systemClock: Clock = {
-  now: readSystemTime,
-  setTimeout: arm,
-};
+export const systemClock: Clock = createSystemClock();

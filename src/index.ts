@@ -1,4 +1,4 @@
-export { systemClock, MAX_TIMEOUT, SUSPEND_THRESHOLD, type Clock } from './clock.js';
+export { systemClock, createSystemClock, MAX_TIMEOUT, SUSPEND_THRESHOLD, type Clock, type SystemClockOptions } from './clock.js';
 export { RateLimitError, isRateLimitError, type RateLimitReason, type RateLimitErrorOptions } from './errors.js';
 export { BaseRateLimiter, type RateLimiter, type AcquireOptions, type RateLimiterStats } from './rate-limiter.js';
 export { TokenBucket, type TokenBucketOptions } from './token-bucket.js';

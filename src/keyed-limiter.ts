@@ -2,7 +2,7 @@ import { systemClock, type Clock } from './clock.js';
 import { RateLimitError } from './errors.js';
 import { acquireForKey, BaseRateLimiter, sharedTimers, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
 import { createTimerGroup, type TimerGroup } from './timer-group.js';
-import { checkNumber, checkOptions, invalid } from './validate.js';
+import { checkClock, checkNumber, checkOptions, invalid } from './validate.js';
 
 /** Options of {@link KeyedLimiter}. */
 export interface KeyedLimiterOptions {
@@ -65,12 +65,9 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
     if (typeof factory !== 'function') invalid('factory', 'a function (key) => RateLimiter', factory);
     const { maxKeys = Infinity, clock = systemClock } = checkOptions('KeyedLimiter options', options, OPTION_NAMES);
     checkNumber('maxKeys', maxKeys, 'a number >= 1', 1, Infinity);
-    if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') {
-      invalid('clock', 'a Clock with now() and setTimeout()', clock);
-    }
     this.#factory = factory;
     this.maxKeys = maxKeys;
-    this.clock = clock;
+    this.clock = checkClock('clock', clock);
     this.#timers = createTimerGroup(clock);
   }
 

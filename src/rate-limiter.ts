@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
 import { RateLimitError } from './errors.js';
-import { checkNumber, invalid } from './validate.js';
+import { checkClock, checkNumber, invalid } from './validate.js';
 
 /** Options of a single {@link RateLimiter.acquire} call. */
 export interface AcquireOptions {
@@ -138,10 +138,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
    * @throws TypeError when `clock` is not a {@link Clock}.
    */
   constructor(clock: Clock = systemClock) {
-    if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') {
-      invalid('clock', 'a Clock with now() and setTimeout()', clock);
-    }
-    this.clock = clock;
+    this.clock = checkClock('clock', clock);
   }
 
   /** The most tokens one call may take. */
@@ -349,9 +346,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
   }
 
   #checkCost(cost: unknown): asserts cost is number {
-    if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) {
-      invalid('cost', `a number from 0 to the capacity ${this.capacity}`, cost);
-    }
+    checkNumber('cost', cost, `a number from 0 to the capacity ${this.capacity}`, 0, this.capacity);
   }
 
   #waitState(): WaitState {
@@ -478,6 +473,6 @@ function readAcquireOptions(options: AcquireOptions): { signal: AbortSignal | un
     invalid('signal', 'an AbortSignal', signal);
   }
   checkNumber('maxWait', maxWait, 'a number of milliseconds >= 0', 0, Infinity);
-  if (typeof priority !== 'number' || !Number.isFinite(priority)) invalid('priority', 'a finite number', priority);
+  checkNumber('priority', priority, 'a finite number', -Number.MAX_VALUE, Number.MAX_VALUE);
   return { signal, maxWait, priority };
 }

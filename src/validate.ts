@@ -1,3 +1,5 @@
+import type { Clock } from './clock.js';
+
 // Checks for options and arguments: every failure names the option, the value and its type.
 
 function describe(value: unknown): string {
@@ -9,17 +11,15 @@ function describe(value: unknown): string {
   return `${shown} (${value === null ? 'null' : typeof value})`;
 }
 
-/** Throws the error a bad value deserves: `TypeError` for a wrong type, `RangeError` otherwise. */
-export function invalid(name: string, expected: string, value: unknown): never {
-  const message = `Expected \`${name}\` to be ${expected}, got ${describe(value)}`;
-  throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+/** Throws a `TypeError` (or the given class) naming the option, the expectation and the value. */
+export function invalid(name: string, expected: string, value: unknown, ErrorClass: new (message: string) => Error = TypeError): never {
+  throw new ErrorClass(`Expected \`${name}\` to be ${expected}, got ${describe(value)}`);
 }
 
 /** A number in `[min, max]`; `Infinity` only when `max` is `Infinity`. */
 export function checkNumber(name: string, value: unknown, expected: string, min: number, max: number, exclusiveMin = false): number {
-  if (typeof value !== 'number' || !(exclusiveMin ? value > min : value >= min) || !(value <= max)) {
-    invalid(name, expected, value);
-  }
+  if (typeof value !== 'number') invalid(name, expected, value);
+  if (!(exclusiveMin ? value > min : value >= min) || !(value <= max)) invalid(name, expected, value, RangeError);
   return value;
 }
 
@@ -33,4 +33,13 @@ export function checkOptions<T extends object>(name: string, value: T | undefine
     }
   }
   return value;
+}
+
+/** A {@link Clock}: an object with `now()` and `setTimeout()`. */
+export function checkClock(name: string, value: unknown): Clock {
+  const clock = value as Partial<Clock> | null;
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') {
+    invalid(name, 'a Clock with now() and setTimeout()', value);
+  }
+  return clock as Clock;
 }
