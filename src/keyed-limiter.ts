@@ -20,14 +20,18 @@ export interface KeyedLimiterOptions {
 
 const OPTION_NAMES = ['maxKeys', 'clock'] as const;
 
-/** Entries looked at for idleness each time a key is created. */
-const SWEEP_STEP = 2;
+/**
+ * Keys looked at each time a key is created. A key goes on its second idle visit, so four
+ * visits can drop two keys for the one added: the held keys shrink towards the busy ones.
+ */
+const SWEEP_STEP = 4;
 
 /**
  * One limiter per key (endpoint, API key, tenant…), created on first use by `factory(key)`
  * and dropped again once it is idle — full, unpaused, nobody waiting — which loses nothing,
- * since a fresh one would be identical. Dropping is lazy: each new key looks at two existing
- * ones, so memory tracks the busy keys with no timer per key. All limiters made with the
+ * since a fresh one would be identical. Dropping is lazy, with no timer per key: each new key
+ * looks at four existing ones and drops those found idle on two visits in a row, so memory
+ * tracks the busy keys (call {@link KeyedLimiter.prune} to drop all idle keys now). All limiters made with the
  * keyed limiter's clock share one timer.
  *
  * Do not keep a limiter from {@link KeyedLimiter.get} across waits: once idle it may be dropped
@@ -53,6 +57,8 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
   readonly #limiters = new Map<K, L>();
   readonly #timers: TimerGroup;
   #cursor: Iterator<[K, L]> | undefined;
+  /** Keys a sweep found idle once: the next sweep that finds them idle again drops them. */
+  readonly #idleOnce = new Set<K>();
 
   /**
    * @param factory - makes the limiter for a key, called on its first use (and again after it
@@ -100,12 +106,14 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
    * @returns whether the key was held.
    */
   delete(key: K): boolean {
+    this.#idleOnce.delete(key);
     return this.#limiters.delete(key);
   }
 
   /** Forgets every key (waiters are still served, as with {@link KeyedLimiter.delete}). */
   clear(): void {
     this.#limiters.clear();
+    this.#idleOnce.clear();
     this.#cursor = undefined;
   }
 
@@ -118,7 +126,7 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
     let dropped = 0;
     for (const [key, limiter] of this.#limiters) {
       if (limiter.idle) {
-        this.#limiters.delete(key);
+        this.delete(key);
         dropped++;
       }
     }
@@ -178,7 +186,9 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
   }
 
   /**
-   * Looks at up to `count` keys from where the last sweep stopped and drops the idle ones.
+   * Looks at up to `count` keys from where the last sweep stopped and drops those found idle
+   * twice in a row (a key just created and not used yet survives one pass). To make room
+   * (`untilOne`), the first idle key goes at once.
    *
    * @returns whether a key was dropped.
    */
@@ -186,17 +196,22 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
     const limiters = this.#limiters;
     let dropped = false;
     for (let i = 0; i < count && limiters.size > 0; i++) {
-      this.#cursor ??= limiters.entries();
-      const next = this.#cursor.next();
+      let next = (this.#cursor ??= limiters.entries()).next();
       if (next.done === true) {
-        this.#cursor = undefined;
-        continue;
+        // Wrapped around: start again from the oldest key.
+        this.#cursor = limiters.entries();
+        next = this.#cursor.next();
+        if (next.done === true) break;
       }
       const [key, limiter] = next.value;
-      if (limiter.idle) {
-        limiters.delete(key);
+      if (!limiter.idle) {
+        this.#idleOnce.delete(key);
+      } else if (untilOne || this.#idleOnce.has(key)) {
+        this.delete(key);
         dropped = true;
         if (untilOne) return true;
+      } else {
+        this.#idleOnce.add(key);
       }
     }
     return dropped;
