@@ -125,93 +125,115 @@ describe('systemClock with stubbed globals', () => {
   });
 });
 
-describe('systemClock.setTimeout with stubbed timers', () => {
-  interface Armed {
+describe('systemClock.setTimeout with stubbed host timers', () => {
+  /** One timer handed to the host: a `setTimeout` (with `ms`) or a `setImmediate` (a turn of the loop). */
+  interface HostTimer {
+    kind: 'timeout' | 'immediate';
     fn: () => void;
     ms: number;
     unref: ReturnType<typeof vi.fn>;
+    cleared: boolean;
   }
 
-  function stubTimers(): { armed: Armed[]; cleared: unknown[] } {
-    const armed: Armed[] = [];
-    const cleared: unknown[] = [];
-    vi.stubGlobal('setTimeout', (fn: () => void, ms: number) => {
-      const handle: Armed = { fn, ms, unref: vi.fn() };
-      armed.push(handle);
-      return handle;
-    });
-    vi.stubGlobal('clearTimeout', (handle: unknown) => {
-      cleared.push(handle);
-    });
-    return { armed, cleared };
+  /**
+   * Replaces the host's timer functions with a recorder. Tests stay synchronous between this call
+   * and the end of the test, so the runner never sees the stubs.
+   */
+  function stubHost() {
+    const timers: HostTimer[] = [];
+    const add = (kind: HostTimer['kind'], fn: () => void, ms: number): HostTimer => {
+      const timer: HostTimer = { kind, fn, ms, unref: vi.fn(), cleared: false };
+      timers.push(timer);
+      return timer;
+    };
+    const clear = (timer: HostTimer | undefined) => {
+      if (timer !== undefined) timer.cleared = true;
+    };
+    vi.stubGlobal('setTimeout', (fn: () => void, ms: number) => add('timeout', fn, ms));
+    vi.stubGlobal('setImmediate', (fn: () => void) => add('immediate', fn, 0));
+    vi.stubGlobal('clearTimeout', clear);
+    vi.stubGlobal('clearImmediate', clear);
+    const pending = () => timers.filter((t) => !t.cleared && !('fired' in t));
+    /** Fires the one pending host timer, `early` ms before the host delay is over. */
+    const fireNext = (early = 0): void => {
+      const live = pending();
+      expect(live).toHaveLength(1);
+      const timer = live[0]!;
+      Object.assign(timer, { fired: true });
+      awake(timer.kind === 'timeout' ? Math.max(0, timer.ms - early) : 0.25);
+      timer.fn();
+    };
+    return { timers, pending, fireNext };
   }
 
-  // All of these stay synchronous between stubbing and unstubbing the timer globals.
-
-  test('waits longer than MAX_TIMEOUT in chunks of MAX_TIMEOUT, never firing early', async () => {
+  test('waits longer than MAX_TIMEOUT in host timers of at most MAX_TIMEOUT, and fires at the due time', async () => {
     const { MAX_TIMEOUT, systemClock } = await freshClock();
-    const { armed } = stubTimers();
-    let fired = 0;
-    systemClock.setTimeout(() => fired++, 3 * MAX_TIMEOUT + 10);
-    expect(armed.map((a) => a.ms)).toEqual([MAX_TIMEOUT]);
-    awake(MAX_TIMEOUT);
-    armed[0]!.fn();
-    awake(MAX_TIMEOUT);
-    armed[1]!.fn();
-    awake(MAX_TIMEOUT);
-    armed[2]!.fn();
-    expect(armed.map((a) => a.ms)).toEqual([MAX_TIMEOUT, MAX_TIMEOUT, MAX_TIMEOUT, 10]);
-    expect(fired).toBe(0);
-    awake(10);
-    armed[3]!.fn();
-    expect(fired).toBe(1);
-    expect(armed).toHaveLength(4);
+    const host = stubHost();
+    const due = 3 * MAX_TIMEOUT + 10;
+    const firedAt: number[] = [];
+    systemClock.setTimeout(() => firedAt.push(mono), due);
+    expect(host.timers[0]).toMatchObject({ kind: 'timeout', ms: MAX_TIMEOUT });
+    while (firedAt.length === 0 && host.timers.length < 100) host.fireNext();
+    expect(firedAt).toHaveLength(1);
+    expect(firedAt[0]).toBeGreaterThanOrEqual(due);
+    expect(firedAt[0]).toBeLessThan(due + 2);
+    expect(host.timers.every((t) => t.ms <= MAX_TIMEOUT)).toBe(true);
+    expect(host.timers.filter((t) => t.kind === 'timeout' && t.ms === MAX_TIMEOUT)).toHaveLength(3);
+    expect(host.pending()).toHaveLength(0);
   });
 
-  test('a real timer that fires early re-arms for the rest', async () => {
+  test('a host timer that fires early re-arms: the callback never runs before its due time', async () => {
     const { systemClock } = await freshClock();
-    const { armed } = stubTimers();
-    let fired = 0;
-    systemClock.setTimeout(() => fired++, 100);
-    awake(60);
-    armed[0]!.fn(); // 40 ms early
-    expect(fired).toBe(0);
-    expect(armed.map((a) => a.ms)).toEqual([100, 40]);
-    awake(39.5);
-    armed[1]!.fn(); // 0.5 ms early: re-armed for a whole millisecond
-    expect(fired).toBe(0);
-    expect(armed.at(-1)!.ms).toBe(1);
-    awake(1);
-    armed[2]!.fn();
-    expect(fired).toBe(1);
+    const host = stubHost();
+    const firedAt: number[] = [];
+    systemClock.setTimeout(() => firedAt.push(mono), 100);
+    host.fireNext(40); // woke up 40 ms early
+    expect(mono).toBe(60);
+    expect(firedAt).toEqual([]);
+    expect(host.pending()).toHaveLength(1);
+    while (firedAt.length === 0 && host.timers.length < 100) {
+      host.fireNext(0.5); // every later wake-up is half a millisecond early too
+      if (firedAt.length === 0) expect(mono).toBeLessThan(100);
+    }
+    expect(firedAt).toHaveLength(1);
+    expect(firedAt[0]).toBeGreaterThanOrEqual(100);
+    expect(firedAt[0]).toBeLessThan(102);
   });
 
-  test('timers are unref()d where the host supports it (Node)', async () => {
+  test('timers waiting on the host are unref()d in Node', async () => {
     const { systemClock } = await freshClock();
-    const { armed } = stubTimers();
+    const host = stubHost();
     systemClock.setTimeout(() => undefined, 50);
-    expect(armed[0]!.unref).toHaveBeenCalledOnce();
+    expect(host.timers[0]).toMatchObject({ kind: 'timeout' });
+    expect(host.timers[0]!.unref).toHaveBeenCalledOnce();
   });
 
-  test('cancel clears the pending real timer, and a second cancel does nothing', async () => {
+  test('cancel clears the pending host timer, and a second cancel does nothing', async () => {
     const { systemClock } = await freshClock();
-    const { armed, cleared } = stubTimers();
-    const cancel = systemClock.setTimeout(() => undefined, 50);
+    const host = stubHost();
+    let fired = 0;
+    const cancel = systemClock.setTimeout(() => fired++, 50);
+    expect(host.pending()).toHaveLength(1);
     cancel();
-    expect(cleared).toEqual([armed[0]]);
+    expect(host.pending()).toHaveLength(0);
+    expect(host.timers.filter((t) => t.cleared)).toHaveLength(1);
     cancel();
-    expect(cleared).toHaveLength(1);
+    expect(host.timers.filter((t) => t.cleared)).toHaveLength(1);
+    expect(fired).toBe(0);
   });
 
-  test('a zero or negative delay arms a 0 ms timer', async () => {
+  test('a zero or negative delay fires on the next host turn, never synchronously', async () => {
     const { systemClock } = await freshClock();
-    const { armed } = stubTimers();
+    const host = stubHost();
     let fired = 0;
     systemClock.setTimeout(() => fired++, 0);
+    expect(fired).toBe(0);
+    host.fireNext();
+    expect(fired).toBe(1);
     systemClock.setTimeout(() => fired++, -5);
-    expect(armed.map((a) => a.ms)).toEqual([0, 0]);
-    armed[0]!.fn();
-    armed[1]!.fn();
+    expect(fired).toBe(1);
+    host.fireNext();
     expect(fired).toBe(2);
+    expect(host.timers.every((t) => t.ms <= 1)).toBe(true);
   });
 });
