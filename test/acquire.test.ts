@@ -290,6 +290,27 @@ describe('abort', () => {
     expect(bucket.available).toBe(0);
   });
 
+  test('aborting a waiter deep in a long, partly served queue removes exactly that one', async () => {
+    const { clock, bucket } = setup(1, 1_000); // one token per ms
+    bucket.acquireNowait();
+    const controller = new AbortController();
+    const served: number[] = [];
+    const all = Array.from({ length: 300 }, (_, i) =>
+      bucket.acquire(1, i === 250 ? { signal: controller.signal } : undefined).then(
+        () => void served.push(i),
+        (reason: unknown) => void served.push(reason === 'gone' ? -i : NaN),
+      ),
+    );
+    clock.advanceSync(200); // 200 served: the queue has moved well past its start
+    expect(bucket.stats.waiting).toBe(100);
+    controller.abort('gone');
+    clock.advanceSync(100);
+    await Promise.all(all);
+    const expected = [...Array.from({ length: 200 }, (_, i) => i), -250, ...Array.from({ length: 99 }, (_, i) => (i + 200 < 250 ? i + 200 : i + 201))];
+    expect(served).toEqual(expected);
+    expect(bucket.stats).toMatchObject({ granted: 300, aborted: 1, waiting: 0 });
+  });
+
   test('one signal can abort many waiters at once', async () => {
     const { clock, bucket } = setup(1, 1);
     bucket.acquireNowait();

@@ -352,6 +352,34 @@ describe('KeyedLimiter: timers', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  test('the shared timer re-arms when the clock fires it early: no key is served before its due time', async () => {
+    const manual = createManualClock();
+    // Fires at half the requested delay (whole milliseconds), as an imprecise host timer might.
+    const early = {
+      now: () => manual.now(),
+      setTimeout: (fn: () => void, ms: number) => manual.setTimeout(fn, ms > 1 ? Math.floor(ms / 2) : ms),
+    };
+    const keyed = new KeyedLimiter((_: string) => new TokenBucket({ capacity: 1, refillPerSecond: 1, clock: early }), { clock: early });
+    keyed.acquireNowait('a');
+    manual.advanceSync(400);
+    keyed.acquireNowait('b');
+    const served: [string, number][] = [];
+    void keyed.acquire('a').then(() => served.push(['a', manual.now()]));
+    void keyed.acquire('b').then(() => served.push(['b', manual.now()]));
+    await manual.advance(599);
+    expect(served).toEqual([]);
+    await manual.advance(1);
+    expect(served).toEqual([['a', 1_000]]);
+    await manual.advance(399);
+    expect(served).toEqual([['a', 1_000]]);
+    await manual.advance(1);
+    expect(served).toEqual([
+      ['a', 1_000],
+      ['b', 1_400],
+    ]);
+    expect(manual.pendingTimers).toBe(0);
+  });
+
   test('a limiter on a clock other than the keyed limiter clock keeps its own timers', async () => {
     const keyedClock = createManualClock();
     const ownClock: ManualClock = createManualClock();
