@@ -19,7 +19,7 @@ const timerCount = () => timers.setTimeout + timers.setInterval;
 const [subjectName, scenario, ...flags] = process.argv.slice(2);
 const QUICK = flags.includes('--quick');
 const WARM_MS = QUICK ? 80 : 250; // warm-up time per cell (JIT, steady state)
-const TARGET_MS = QUICK ? 200 : 600; // measured time per cell
+const TARGET_MS = QUICK ? 200 : 500; // measured time per cell
 
 const hr = process.hrtime.bigint;
 const ms = (a, b) => Number(b - a) / 1e6;
@@ -197,6 +197,13 @@ const scenarios = {
     if (typeof globalThis.gc === 'function') gc();
     const times = new Float64Array(N);
     const order = new Int32Array(N);
+    const called = new Float64Array(N);
+    // Grants made synchronously inside acquire() (the initial burst) are only seen when the
+    // issuing loop is over, in the first microtask turn; for those, the grant happened during
+    // the call, so their time is taken as the call time. Otherwise a slow issuing loop would
+    // bunch the burst up late and fake a window with more than the bound.
+    let firstTurn = true;
+    const inFirstTurn = new Uint8Array(N);
     let g = 0;
     const t0timers = timerCount();
     // lazy-limiter unref()s its timers (a waiting limiter must not keep a process alive), so
@@ -205,16 +212,27 @@ const scenarios = {
     const t0 = performance.now();
     const all = [];
     for (let i = 0; i < N; i++) {
+      called[i] = performance.now();
       all.push(
         acquire().then(() => {
           times[g] = performance.now();
+          inFirstTurn[g] = firstTurn ? 1 : 0;
           order[g] = i;
           g++;
         }),
       );
     }
-    const issueMs = performance.now() - t0; // time to make the N calls (counts as lateness)
+    const issueMs = performance.now() - t0; // time to make the N calls
+    setImmediate(() => (firstTurn = false));
     await Promise.all(all);
+    let syncGrants = 0;
+    for (let i = 0; i < N; i++) {
+      if (inFirstTurn[i]) {
+        times[i] = called[order[i]];
+        syncGrants++;
+      }
+    }
+    for (let i = 1; i < N; i++) if (times[i] < times[i - 1]) times[i] = times[i - 1]; // keep sorted
     clearInterval(keepAlive);
     const timersCreated = timerCount() - t0timers;
     const late = [];
@@ -243,6 +261,7 @@ const scenarios = {
       minLateMs: sorted[0], // negative = granted before the ideal schedule
       durationMs: times[N - 1] - t0,
       issueMs,
+      syncGrants,
       idealDurationMs: (N - CAP) * step,
       timers: timersCreated,
     };

@@ -15,7 +15,8 @@
 // bench/results.json with the machine, the raw cells and the summary.
 
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +92,17 @@ for (const sc of SCENARIOS) {
   for (const su of SUBJECTS) cells[sc][su] = [];
 }
 
+// The library is imported from dist/ by every cell: note which build was measured, and
+// whether it changed during the run (a rebuild mid-run mixes two versions in one table).
+const distHash = () => {
+  try {
+    return createHash('sha256').update(readFileSync(join(here, '..', 'dist', 'index.js'))).digest('hex').slice(0, 12);
+  } catch {
+    return 'missing';
+  }
+};
+const distAtStart = distHash();
+const loadAtStart = os.loadavg();
 const started = process.hrtime.bigint();
 for (let rep = 0; rep < REPEAT; rep++) {
   for (const [si, sc] of SCENARIOS.entries()) {
@@ -112,6 +124,8 @@ for (let rep = 0; rep < REPEAT; rep++) {
   }
 }
 const totalSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+const distAtEnd = distHash();
+const loadAtEnd = os.loadavg();
 
 // ---------------------------------------------------------------- summary
 const median = (xs) => {
@@ -231,6 +245,7 @@ for (const sc of SCENARIOS) {
 }
 
 // Things a reader should not miss.
+if (distAtEnd !== distAtStart) notes.add(`dist/index.js changed during the run (${distAtStart} -> ${distAtEnd}): lazy-limiter rows mix two builds; run again`);
 for (const sc of SCENARIOS) {
   for (const su of SUBJECTS) {
     for (const r of cells[sc][su]) {
@@ -250,8 +265,10 @@ const machine = {
   os: `${os.platform()} ${os.release()} ${os.arch()}`,
   memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
   date: new Date().toISOString(),
+  loadavg1mStartEnd: [+loadAtStart[0].toFixed(2), +loadAtEnd[0].toFixed(2)],
+  dist: distAtEnd,
 };
-const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.os}, ${machine.date}`;
+const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.os}, ${machine.date}; load avg ${machine.loadavg1mStartEnd.join(' -> ')}; dist/index.js ${machine.dist}`;
 
 const lines = [
   `Machine: ${machineLine}`,
