@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
 import { RateLimitError } from './errors.js';
-import { acquireForKey, BaseRateLimiter, sharedTimers, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
+import { acquireForKey, BaseRateLimiter, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
 import { createTimerGroup, type TimerGroup } from './timer-group.js';
 import { checkClock, checkNumber, checkOptions, invalid } from './validate.js';
 
@@ -159,7 +159,8 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
       return Promise.reject(error);
     }
     if (limiter === undefined) return Promise.reject(this.#full(key));
-    return limiter instanceof BaseRateLimiter ? acquireForKey(limiter, key, cost, options) : limiter.acquire(cost, options);
+    if (!(limiter instanceof BaseRateLimiter)) return limiter.acquire(cost, options);
+    return acquireForKey(limiter, key, cost, options, limiter.clock === this.clock ? this.#timers : undefined);
   }
 
   /**
@@ -178,9 +179,6 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
     if (limiters.size >= this.maxKeys && !this.#sweep(limiters.size, true)) return undefined;
     const limiter = this.#factory(key);
     if (!isRateLimiter(limiter)) invalid('factory(key)', 'a RateLimiter', limiter);
-    if (limiter instanceof BaseRateLimiter && limiter.clock === this.clock && !sharedTimers.has(limiter)) {
-      sharedTimers.set(limiter, this.#timers);
-    }
     limiters.set(key, limiter);
     return limiter;
   }

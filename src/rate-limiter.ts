@@ -79,7 +79,8 @@ interface Waiter {
 
 /** The waiting machinery of one limiter, created on its first wait or pause. */
 interface WaitState {
-  readonly timers: Clock;
+  /** Where the timer is set: the limiter's clock, or a `KeyedLimiter`'s shared timer. */
+  timers: Clock;
   /** Waiters in service order, from `head` on; entries before `head` are served. */
   queue: (Waiter | undefined)[];
   head: number;
@@ -92,18 +93,19 @@ interface WaitState {
   readonly onTimer: () => void;
 }
 
-/**
- * Where a limiter sets its timers when it is not its own clock: a `KeyedLimiter` lends all its
- * limiters one shared timer through this map. Internal to the package.
- */
-export const sharedTimers = new WeakMap<BaseRateLimiter, Clock>();
-
 const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
- * `acquire` on behalf of a `KeyedLimiter`, so a refusal names the key. Internal to the package.
+ * `acquire` on behalf of a `KeyedLimiter`: a refusal names the key, and a wait uses `timers`,
+ * the keyed limiter's shared timer, when given. Internal to the package.
  */
-export let acquireForKey: (limiter: BaseRateLimiter, key: unknown, cost: number, options: AcquireOptions | undefined) => Promise<void>;
+export let acquireForKey: (
+  limiter: BaseRateLimiter,
+  key: unknown,
+  cost: number,
+  options: AcquireOptions | undefined,
+  timers: Clock | undefined,
+) => Promise<void>;
 
 /**
  * The base every algorithm extends. An algorithm supplies four things, each told the time
@@ -275,14 +277,14 @@ export abstract class BaseRateLimiter implements RateLimiter {
    * ```
    */
   acquire(cost = 1, options?: AcquireOptions): Promise<void> {
-    return this.#acquire(cost, options, undefined);
+    return this.#acquire(cost, options, undefined, undefined);
   }
 
   static {
-    acquireForKey = (limiter, key, cost, options) => limiter.#acquire(cost, options, key);
+    acquireForKey = (limiter, key, cost, options, timers) => limiter.#acquire(cost, options, key, timers);
   }
 
-  #acquire(cost: number, options: AcquireOptions | undefined, key: unknown): Promise<void> {
+  #acquire(cost: number, options: AcquireOptions | undefined, key: unknown, timers: Clock | undefined): Promise<void> {
     let signal: AbortSignal | undefined;
     let maxWait = Infinity;
     let priority = 0;
@@ -317,6 +319,8 @@ export abstract class BaseRateLimiter implements RateLimiter {
       );
     }
     w ??= this.#waitState();
+    // Nobody waits, so no timer is armed: the timer may move to the shared one.
+    if (timers !== undefined && w.queue.length === w.head) w.timers = timers;
     return this.#enqueue(w, cost, priority, signal, now);
   }
 
@@ -352,7 +356,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
   #waitState(): WaitState {
     if (this.#wait === undefined) {
       const state: WaitState = {
-        timers: sharedTimers.get(this) ?? this.clock,
+        timers: this.clock,
         queue: [],
         head: 0,
         queuedCost: 0,

@@ -43,8 +43,6 @@ const ROUNDING = Number.EPSILON * 64;
 export class TokenBucket extends BaseRateLimiter {
   /** The most tokens the bucket holds. */
   readonly capacity: number;
-  /** Tokens added per second. */
-  readonly refillPerSecond: number;
   /** Milliseconds per token: `0` when the refill is infinite, `Infinity` when it is zero. */
   readonly #interval: number;
   /**
@@ -66,10 +64,14 @@ export class TokenBucket extends BaseRateLimiter {
     const rate = checkNumber('refillPerSecond', refillPerSecond, 'a number >= 0', 0, Infinity);
     const initial = initialTokens === undefined ? cap : checkNumber('initialTokens', initialTokens, `a number from 0 to the capacity ${cap}`, 0, cap);
     this.capacity = cap;
-    this.refillPerSecond = rate;
     this.#interval = 1000 / rate;
     if (this.#interval === Infinity) this.#fullAt = cap - initial;
     else this.#fullAt = initial === cap ? -Infinity : this.clock.now() + (cap - initial) * this.#interval;
+  }
+
+  /** Tokens added per second (kept as milliseconds per token, one field less per key). */
+  get refillPerSecond(): number {
+    return 1000 / this.#interval;
   }
 
   protected availableAt(now: number): number {
