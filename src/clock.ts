@@ -48,26 +48,31 @@ interface Unrefable {
 
 const hasImmediate = typeof setImmediate === 'function';
 const perf: { now(): number } = globalThis.performance ?? Date;
-let lastMono = perf.now();
-let lastWall = Date.now();
-let offset = 0;
-let last = lastMono;
+// The clock's state lives in a typed array: numbers stored there are not boxed, so a reading
+// allocates nothing. [monotonic at the last wall check, wall then, credited offset, last reading]
+const state = new Float64Array([perf.now(), Date.now(), 0, 0]);
+const LAST_MONO = 0;
+const LAST_WALL = 1;
+const OFFSET = 2;
+const LAST = 3;
+state[LAST] = state[LAST_MONO]!;
 
 function readSystemTime(): number {
   const mono = perf.now();
+  const sinceCheck = mono - state[LAST_MONO]!;
   // The wall clock is read at most once a second of monotonic time: a suspend shows up as
   // monotonic time that stood still while wall time went on. Noticing it up to a second late
   // only delays the credit, so the clock never runs ahead of real time.
-  if (mono - lastMono >= WALL_CHECK_INTERVAL) {
+  if (sinceCheck >= WALL_CHECK_INTERVAL) {
     const wall = Date.now();
-    const gap = wall - lastWall - (mono - lastMono);
-    if (gap > SUSPEND_THRESHOLD) offset += gap;
-    lastMono = mono;
-    lastWall = wall;
+    const gap = wall - state[LAST_WALL]! - sinceCheck;
+    if (gap > SUSPEND_THRESHOLD) state[OFFSET] = state[OFFSET]! + gap;
+    state[LAST_MONO] = mono;
+    state[LAST_WALL] = wall;
   }
-  const t = mono + offset;
-  if (t > last) last = t;
-  return last;
+  const t = mono + state[OFFSET]!;
+  if (t > state[LAST]!) state[LAST] = t;
+  return state[LAST]!;
 }
 
 function arm(fn: () => void, ms: number, unref: boolean): () => void {

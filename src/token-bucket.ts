@@ -42,14 +42,14 @@ const ROUNDING = Number.EPSILON * 64;
  */
 export class TokenBucket extends BaseRateLimiter {
   /** The most tokens the bucket holds. */
-  readonly capacity: number;
+  readonly capacity: number = 1;
   /** Milliseconds per token: `0` when the refill is infinite, `Infinity` when it is zero. */
-  readonly #interval: number;
+  readonly #interval: number = 0.5;
   /**
    * The time at which the bucket is full again; with a zero refill, the tokens spent instead
    * (time cannot express a bucket that never refills).
    */
-  #fullAt: number;
+  #fullAt = -Infinity;
 
   /**
    * @param options - `capacity`, `refillPerSecond`, `initialTokens`, `clock`.
