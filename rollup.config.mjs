@@ -3,7 +3,8 @@
 //
 // TypeScript 7 has no JS compiler API: code goes through esbuild (rollup-plugin-esbuild),
 // declarations through rollup-plugin-dts, which uses `@typescript/typescript6`.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import commonjs from '@rollup/plugin-commonjs';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -33,8 +34,37 @@ function entries() {
 
 const input = entries();
 
-// Start from an empty dist/: chunk names carry hashes, stale ones must not be packed.
-rmSync('dist', { recursive: true, force: true });
+/**
+ * Chunk names carry hashes, so stale files pile up in dist/ and would be packed. Instead of
+ * emptying dist/ first (a window in which a concurrent test or benchmark finds nothing), every
+ * file is overwritten in place and, once all outputs are written, files no output wrote go.
+ */
+function pruneStale(outputs) {
+  const written = new Set();
+  let pending = outputs;
+  const prune = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        prune(path);
+        if (readdirSync(path).length === 0) rmSync(path, { recursive: true });
+      } else if (!written.has(path)) {
+        rmSync(path);
+      }
+    }
+  };
+  return () => ({
+    name: 'prune-stale',
+    writeBundle(options, bundle) {
+      const dir = resolve(options.dir ?? dirname(options.file));
+      for (const fileName of Object.keys(bundle)) written.add(join(dir, fileName));
+      if (--pending === 0) prune(resolve('dist'));
+    },
+  });
+}
+
+// Two outputs each for code and types, one for the CDN bundle.
+const pruneStaleFiles = pruneStale(5);
 
 // Library builds bundle only our own modules: dependencies and Node built-ins stay imports.
 const isExternal = (id) =>
@@ -53,7 +83,7 @@ export default [
     input,
     external: isExternal,
     onwarn,
-    plugins: [esbuild({ target: 'es2022', sourceMap: true })],
+    plugins: [esbuild({ target: 'es2022', sourceMap: true }), pruneStaleFiles()],
     output: [
       {
         dir: 'dist',
@@ -79,7 +109,7 @@ export default [
     input,
     external: isExternal,
     onwarn,
-    plugins: [dts({ tsconfig: 'tsconfig.json' })],
+    plugins: [dts({ tsconfig: 'tsconfig.json' }), pruneStaleFiles()],
     output: [
       {
         dir: 'dist',
@@ -112,6 +142,7 @@ export default [
         compress: { passes: 2 },
         format: { comments: /^!/ },
       }),
+      pruneStaleFiles(),
     ],
     output: {
       file: 'dist/lazy-limiter.min.js',
