@@ -16,7 +16,7 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,16 +92,23 @@ for (const sc of SCENARIOS) {
   for (const su of SUBJECTS) cells[sc][su] = [];
 }
 
-// The library is imported from dist/ by every cell: note which build was measured, and
-// whether it changed during the run (a rebuild mid-run mixes two versions in one table).
-const distHash = () => {
+// Every cell imports the library from a snapshot of dist/ taken now (inside bench/, so that
+// node_modules still resolves), so a rebuild during the run cannot mix two builds.
+const distDir = join(here, '..', 'dist');
+const snapshotDir = join(here, '.dist-snapshot');
+const hashOf = (file) => {
   try {
-    return createHash('sha256').update(readFileSync(join(here, '..', 'dist', 'index.js'))).digest('hex').slice(0, 12);
+    return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12);
   } catch {
     return 'missing';
   }
 };
-const distAtStart = distHash();
+rmSync(snapshotDir, { recursive: true, force: true });
+if (existsSync(join(distDir, 'index.js'))) {
+  cpSync(distDir, snapshotDir, { recursive: true });
+  process.env.LAZY_LIMITER_DIST = join(snapshotDir, 'index.js');
+}
+const distAtStart = hashOf(join(snapshotDir, 'index.js'));
 const loadAtStart = os.loadavg();
 const started = process.hrtime.bigint();
 for (let rep = 0; rep < REPEAT; rep++) {
@@ -124,7 +131,8 @@ for (let rep = 0; rep < REPEAT; rep++) {
   }
 }
 const totalSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-const distAtEnd = distHash();
+const distAtEnd = hashOf(join(distDir, 'index.js'));
+rmSync(snapshotDir, { recursive: true, force: true });
 const loadAtEnd = os.loadavg();
 
 // ---------------------------------------------------------------- summary
@@ -192,14 +200,15 @@ for (const sc of SCENARIOS) {
       const runs = cells[sc][su];
       const na = runs.find((r) => r.na);
       const errs = runs.filter((r) => r.error);
-      if (na) {
+      if (na && runs.some((r) => !r.na && !r.error)) notes.add(`${su} / ${sc}: ${runs.filter((r) => r.na).length} run(s) n/a — ${na.na}`);
+      if (na && !runs.some((r) => !r.na && !r.error)) {
         row.values[su] = { na: na.na };
         cellsMd.push('n/a');
         notes.add(`${su} / ${sc}: n/a — ${na.na}`);
         continue;
       }
       for (const e of errs) notes.add(`${su} / ${sc}: ${e.error}`);
-      const ok = runs.filter((r) => !r.error);
+      const ok = runs.filter((r) => !r.error && !r.na);
       if (ok.length === 0) {
         row.values[su] = { error: true };
         cellsMd.push('error');
@@ -245,7 +254,7 @@ for (const sc of SCENARIOS) {
 }
 
 // Things a reader should not miss.
-if (distAtEnd !== distAtStart) notes.add(`dist/index.js changed during the run (${distAtStart} -> ${distAtEnd}): lazy-limiter rows mix two builds; run again`);
+if (distAtEnd !== distAtStart) notes.add(`dist/index.js was rebuilt during the run (${distAtStart} -> ${distAtEnd}); all cells used the snapshot ${distAtStart} taken at the start`);
 for (const sc of SCENARIOS) {
   for (const su of SUBJECTS) {
     for (const r of cells[sc][su]) {
@@ -266,7 +275,7 @@ const machine = {
   memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
   date: new Date().toISOString(),
   loadavg1mStartEnd: [+loadAtStart[0].toFixed(2), +loadAtEnd[0].toFixed(2)],
-  dist: distAtEnd,
+  dist: distAtStart,
 };
 const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.os}, ${machine.date}; load avg ${machine.loadavg1mStartEnd.join(' -> ')}; dist/index.js ${machine.dist}`;
 

@@ -8,6 +8,8 @@
 //
 // Every subject starts with a full bucket (limiter's TokenBucket starts empty: we fill it).
 
+import { pathToFileURL } from 'node:url';
+
 export class NotApplicable extends Error {}
 
 const yes = () => true;
@@ -37,11 +39,14 @@ async function loadBaseline() {
 }
 
 async function loadLazyLimiter() {
+  // run.mjs points LAZY_LIMITER_DIST at a snapshot of dist/ taken when the run started, so a
+  // rebuild during the run (tests, another shell) cannot mix two builds in one table.
+  const url = process.env.LAZY_LIMITER_DIST ? pathToFileURL(process.env.LAZY_LIMITER_DIST).href : '../dist/index.js';
   let mod;
   try {
-    mod = await import('../dist/index.js');
+    mod = await import(url);
   } catch (e) {
-    throw new NotApplicable(`dist/index.js not importable (${e.code ?? e.message}); run npm run build`);
+    throw new NotApplicable(`${url} not importable (${e.code ?? e.message}); run npm run build`);
   }
   const { TokenBucket, KeyedLimiter } = mod;
   if (typeof TokenBucket !== 'function' || typeof KeyedLimiter !== 'function') {
