@@ -66,6 +66,9 @@ function pruneStale(outputs) {
 // Two outputs each for code and types, one for the CDN bundle.
 const pruneStaleFiles = pruneStale(5);
 
+// Source maps point at ../src/*.ts, which the package ships (`files`), instead of embedding
+// every source a second time (sourcemapExcludeSources).
+
 // Library builds bundle only our own modules: dependencies and Node built-ins stay imports.
 const isExternal = (id) =>
   !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0') && !/^[A-Za-z]:[\\/]/.test(id);
@@ -92,6 +95,7 @@ export default [
         chunkFileNames: 'chunks/[name]-[hash].js',
         hoistTransitiveImports: false,
         sourcemap: true,
+        sourcemapExcludeSources: true,
       },
       {
         dir: 'dist',
@@ -102,6 +106,7 @@ export default [
         interop: 'auto',
         hoistTransitiveImports: false,
         sourcemap: true,
+        sourcemapExcludeSources: true,
       },
     ],
   },
@@ -149,6 +154,7 @@ export default [
       format: 'es',
       banner,
       sourcemap: true,
+      sourcemapExcludeSources: true,
     },
   },
 ];
