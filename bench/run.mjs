@@ -14,7 +14,7 @@
 // baseline. Prints a markdown table on stdout (progress on stderr) and writes
 // bench/results.json with the machine, the raw cells and the summary.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -109,6 +109,15 @@ if (existsSync(join(distDir, 'index.js'))) {
   process.env.LAZY_LIMITER_DIST = join(snapshotDir, 'index.js');
 }
 const distAtStart = hashOf(join(snapshotDir, 'index.js'));
+const git = (...args) => {
+  try {
+    return execFileSync('git', args, { cwd: join(here, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+};
+const commit = git('rev-parse', '--short', 'HEAD');
+const srcDirty = git('status', '--porcelain', '--', 'src') ? ' (src/ modified)' : '';
 const loadAtStart = os.loadavg();
 const started = process.hrtime.bigint();
 for (let rep = 0; rep < REPEAT; rep++) {
@@ -276,8 +285,9 @@ const machine = {
   date: new Date().toISOString(),
   loadavg1mStartEnd: [+loadAtStart[0].toFixed(2), +loadAtEnd[0].toFixed(2)],
   dist: distAtStart,
+  commit: commit === undefined ? undefined : commit + srcDirty,
 };
-const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.os}, ${machine.date}; load avg ${machine.loadavg1mStartEnd.join(' -> ')}; dist/index.js ${machine.dist}`;
+const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.os}, ${machine.date}; load avg ${machine.loadavg1mStartEnd.join(' -> ')}; dist/index.js ${machine.dist}${machine.commit ? `, HEAD ${machine.commit}` : ''}`;
 
 const lines = [
   `Machine: ${machineLine}`,
