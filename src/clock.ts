@@ -29,6 +29,11 @@ export interface Clock {
 /**
  * The largest delay `setTimeout` accepts (2^31 - 1 ms, about 24.8 days). Longer waits are
  * re-armed in chunks of at most this size.
+ *
+ * @example
+ * ```ts
+ * MAX_TIMEOUT; //=> 2147483647
+ * ```
  */
 export const MAX_TIMEOUT = 2_147_483_647;
 
@@ -36,6 +41,11 @@ export const MAX_TIMEOUT = 2_147_483_647;
  * How far the wall clock must run ahead of the monotonic clock, between two checks, before the
  * difference is taken for a suspend (laptop sleep) and credited. Smaller differences are NTP
  * slews, steps and drift, and are ignored.
+ *
+ * @example
+ * ```ts
+ * SUSPEND_THRESHOLD; //=> 1000 (ms)
+ * ```
  */
 export const SUSPEND_THRESHOLD = 1_000;
 
@@ -110,7 +120,14 @@ function arm(fn: () => void, ms: number, unref: boolean): () => void {
   };
 }
 
-/** Options of {@link createSystemClock}. */
+/**
+ * Options of {@link createSystemClock}.
+ *
+ * @example
+ * ```ts
+ * const options: SystemClockOptions = { unref: false };
+ * ```
+ */
 export interface SystemClockOptions {
   /**
    * Whether timers are `unref`'d in Node (default `true`): a limiter's waiters then never

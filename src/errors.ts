@@ -1,4 +1,11 @@
-/** Why a {@link RateLimitError} was raised. */
+/**
+ * Why a {@link RateLimitError} was raised.
+ *
+ * @example
+ * ```ts
+ * const reason: RateLimitReason = 'max-wait';
+ * ```
+ */
 export type RateLimitReason =
   /** `acquire` predicted a wait longer than its `maxWait`. */
   | 'max-wait'
@@ -9,7 +16,14 @@ export type RateLimitReason =
   /** A caller asked to fail fast and no token was there. */
   | 'rejected';
 
-/** Options of {@link RateLimitError}. */
+/**
+ * Options of {@link RateLimitError}.
+ *
+ * @example
+ * ```ts
+ * new RateLimitError('busy', { reason: 'max-keys', retryAfter: 0, key: 'tenant-1' });
+ * ```
+ */
 export interface RateLimitErrorOptions {
   /** Why the call was refused. */
   reason: RateLimitReason;

@@ -4,7 +4,14 @@ import { acquireForKey, BaseRateLimiter, type AcquireOptions, type RateLimiter }
 import { createTimerGroup, type TimerGroup } from './timer-group.js';
 import { checkClock, checkNumber, checkOptions, invalid } from './validate.js';
 
-/** Options of {@link KeyedLimiter}. */
+/**
+ * Options of {@link KeyedLimiter}.
+ *
+ * @example
+ * ```ts
+ * new KeyedLimiter(() => new TokenBucket({ capacity: 5, refillPerSecond: 1 }), { maxKeys: 10_000 });
+ * ```
+ */
 export interface KeyedLimiterOptions {
   /**
    * The most keys held at once, default `Infinity`. When full, idle keys are dropped to make

@@ -2,7 +2,14 @@ import { systemClock, type Clock } from './clock.js';
 import { RateLimitError } from './errors.js';
 import { checkClock, checkNumber, invalid } from './validate.js';
 
-/** Options of a single {@link RateLimiter.acquire} call. */
+/**
+ * Options of a single {@link RateLimiter.acquire} call.
+ *
+ * @example
+ * ```ts
+ * await bucket.acquire(1, { signal: AbortSignal.timeout(10_000), maxWait: 5_000, priority: 1 });
+ * ```
+ */
 export interface AcquireOptions {
   /** Aborts the wait: the call rejects with `signal.reason` and leaves the queue at once. */
   signal?: AbortSignal | undefined;
@@ -19,7 +26,14 @@ export interface AcquireOptions {
   priority?: number | undefined;
 }
 
-/** Counters of a limiter since it was created. */
+/**
+ * Counters of a limiter since it was created.
+ *
+ * @example
+ * ```ts
+ * bucket.stats; //=> { granted: 12, rejected: 3, aborted: 0, waiting: 2 }
+ * ```
+ */
 export interface RateLimiterStats {
   /** Calls granted (`acquireNowait` that returned `true`, `acquire` that resolved). */
   readonly granted: number;

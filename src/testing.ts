@@ -4,6 +4,14 @@ import { TimerQueue } from './timer-queue.js';
 /**
  * A {@link Clock} that moves only when told to: for deterministic tests of code that uses
  * limiters. Pass it as the `clock` option of a limiter (and of a `KeyedLimiter`).
+ *
+ * @example
+ * ```ts
+ * const clock: ManualClock = createManualClock();
+ * clock.setTimeout(() => console.log(clock.now()), 250);
+ * await clock.advance(1_000); // logs 250
+ * clock.now(); //=> 1000
+ * ```
  */
 export interface ManualClock extends Clock {
   /**

@@ -2,7 +2,14 @@ import type { Clock } from './clock.js';
 import { BaseRateLimiter } from './rate-limiter.js';
 import { checkNumber, checkOptions } from './validate.js';
 
-/** Options of {@link TokenBucket}. */
+/**
+ * Options of {@link TokenBucket}.
+ *
+ * @example
+ * ```ts
+ * const options: TokenBucketOptions = { capacity: 10, refillPerSecond: 2, initialTokens: 0 };
+ * ```
+ */
 export interface TokenBucketOptions {
   /** The most tokens the bucket holds, and so the largest burst: a finite number > 0. */
   capacity: number;
