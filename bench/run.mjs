@@ -12,7 +12,9 @@
 // for speed and memory, the median of each repeat's ratio to the baseline cell of the same
 // repeat (so slow drift on a noisy machine cancels out). Ratio < 1: faster/smaller than the
 // baseline. Prints a markdown table on stdout (progress on stderr) and writes
-// bench/results.json with the machine, the raw cells and the summary.
+// bench/results.json with the machine, the raw cells and the summary. lazy-limiter is loaded
+// from a copy of dist/ taken at the start (bench/.dist-snapshot/, removed at the end), so a
+// rebuild while the run goes on cannot mix two builds.
 
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
