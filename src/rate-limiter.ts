@@ -107,6 +107,17 @@ interface WaitState {
   readonly onTimer: () => void;
 }
 
+// Internal methods are keyed by module symbols, not `#private`: a class with private methods
+// carries a brand slot per instance, and every byte counts for a limiter per key.
+const kAcquire = Symbol('acquire');
+const kOpen = Symbol('open');
+const kWaitState = Symbol('waitState');
+const kPredict = Symbol('predict');
+const kEnqueue = Symbol('enqueue');
+const kAbort = Symbol('abort');
+const kDrain = Symbol('drain');
+const kArm = Symbol('arm');
+
 const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
@@ -230,12 +241,12 @@ export abstract class BaseRateLimiter implements RateLimiter {
    * @throws TypeError / RangeError for a cost that is not a number from 0 to `capacity`.
    */
   timeToAvailable(cost = 1): number {
-    this.#checkCost(cost);
+    checkCost(cost, this.capacity);
     if (cost === 0) return 0;
     const now = this.clock.now();
     const w = this.#wait;
-    if (w !== undefined && w.queue.length > w.head) this.#drain(w, now);
-    return this.#predict(cost, 0, now);
+    if (w !== undefined && w.queue.length > w.head) this[kDrain](w, now);
+    return this[kPredict](cost, 0, now);
   }
 
   /**
@@ -253,10 +264,10 @@ export abstract class BaseRateLimiter implements RateLimiter {
    * ```
    */
   acquireNowait(cost = 1): boolean {
-    if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) this.#checkCost(cost);
+    if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) checkCost(cost, this.capacity);
     const now = this.clock.now();
     const w = this.#wait;
-    if ((w === undefined || this.#open(w, now)) && this.tryConsumeAt(cost, now)) {
+    if ((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now)) {
       this.#granted++;
       return true;
     }
@@ -291,19 +302,19 @@ export abstract class BaseRateLimiter implements RateLimiter {
    * ```
    */
   acquire(cost = 1, options?: AcquireOptions): Promise<void> {
-    return this.#acquire(cost, options, undefined, undefined);
+    return this[kAcquire](cost, options, undefined, undefined);
   }
 
   static {
-    acquireForKey = (limiter, key, cost, options, timers) => limiter.#acquire(cost, options, key, timers);
+    acquireForKey = (limiter, key, cost, options, timers) => limiter[kAcquire](cost, options, key, timers);
   }
 
-  #acquire(cost: number, options: AcquireOptions | undefined, key: unknown, timers: Clock | undefined): Promise<void> {
+  private [kAcquire](cost: number, options: AcquireOptions | undefined, key: unknown, timers: Clock | undefined): Promise<void> {
     let signal: AbortSignal | undefined;
     let maxWait = Infinity;
     let priority = 0;
     try {
-      if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) this.#checkCost(cost);
+      if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) checkCost(cost, this.capacity);
       if (options !== undefined) {
         ({ signal, maxWait, priority } = readAcquireOptions(options));
       }
@@ -311,17 +322,17 @@ export abstract class BaseRateLimiter implements RateLimiter {
       return Promise.reject(error);
     }
     if (signal?.aborted === true) {
-      this.#waitState().aborted++;
+      this[kWaitState]().aborted++;
       return Promise.reject(signal.reason);
     }
     const now = this.clock.now();
     let w = this.#wait;
-    if (w !== undefined && w.queue.length > w.head) this.#drain(w, now);
-    if (cost === 0 || ((w === undefined || this.#open(w, now)) && this.tryConsumeAt(cost, now))) {
+    if (w !== undefined && w.queue.length > w.head) this[kDrain](w, now);
+    if (cost === 0 || ((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now))) {
       this.#granted++;
       return RESOLVED;
     }
-    const wait = this.#predict(cost, priority, now);
+    const wait = this[kPredict](cost, priority, now);
     if (wait > maxWait) {
       this.#rejected++;
       return Promise.reject(
@@ -332,10 +343,10 @@ export abstract class BaseRateLimiter implements RateLimiter {
         }),
       );
     }
-    w ??= this.#waitState();
+    w ??= this[kWaitState]();
     // Nobody waits, so no timer is armed: the timer may move to the shared one.
     if (timers !== undefined && w.queue.length === w.head) w.timers = timers;
-    return this.#enqueue(w, cost, priority, signal, now);
+    return this[kEnqueue](w, cost, priority, signal, now);
   }
 
   /**
@@ -353,21 +364,18 @@ export abstract class BaseRateLimiter implements RateLimiter {
    */
   pause(ms: number): void {
     checkNumber('ms', ms, 'a number of milliseconds >= 0', 0, Infinity);
-    const w = this.#waitState();
+    const w = this[kWaitState]();
     const until = this.clock.now() + ms;
     if (until > w.pausedUntil) w.pausedUntil = until;
   }
 
   /** Whether a new caller may be served now: nobody waits and no pause runs. */
-  #open(w: WaitState, now: number): boolean {
+  private [kOpen](w: WaitState, now: number): boolean {
     return w.queue.length === w.head && now >= w.pausedUntil;
   }
 
-  #checkCost(cost: unknown): asserts cost is number {
-    checkNumber('cost', cost, `a number from 0 to the capacity ${this.capacity}`, 0, this.capacity);
-  }
 
-  #waitState(): WaitState {
+  private [kWaitState](): WaitState {
     if (this.#wait === undefined) {
       const state: WaitState = {
         timers: this.clock,
@@ -381,7 +389,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
         onTimer: () => {
           state.cancelTimer = undefined;
           state.timerAt = Infinity;
-          this.#drain(state, this.clock.now());
+          this[kDrain](state, this.clock.now());
         },
       };
       this.#wait = state;
@@ -390,7 +398,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
   }
 
   /** Predicted wait of a caller joining now with this cost and priority. */
-  #predict(cost: number, priority: number, now: number): number {
+  private [kPredict](cost: number, priority: number, now: number): number {
     const w = this.#wait;
     let ahead = 0;
     let start = now;
@@ -411,7 +419,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
     return start - now + this.timeToAvailableAt(ahead + cost, start);
   }
 
-  #enqueue(w: WaitState, cost: number, priority: number, signal: AbortSignal | undefined, now: number): Promise<void> {
+  private [kEnqueue](w: WaitState, cost: number, priority: number, signal: AbortSignal | undefined, now: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { cost, priority, resolve, reject, signal, onAbort: undefined };
       const { queue } = w;
@@ -421,14 +429,14 @@ export abstract class BaseRateLimiter implements RateLimiter {
       else queue.splice(at, 0, waiter);
       w.queuedCost += cost;
       if (signal !== undefined) {
-        waiter.onAbort = () => this.#abort(w, waiter);
+        waiter.onAbort = () => this[kAbort](w, waiter);
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      if (at === w.head) this.#drain(w, now);
+      if (at === w.head) this[kDrain](w, now);
     });
   }
 
-  #abort(w: WaitState, waiter: Waiter): void {
+  private [kAbort](w: WaitState, waiter: Waiter): void {
     const index = w.queue.indexOf(waiter, w.head);
     if (index < 0) return;
     const wasHead = index === w.head;
@@ -436,11 +444,11 @@ export abstract class BaseRateLimiter implements RateLimiter {
     w.queuedCost -= waiter.cost;
     w.aborted++;
     waiter.reject(waiter.signal!.reason);
-    if (wasHead) this.#drain(w, this.clock.now());
+    if (wasHead) this[kDrain](w, this.clock.now());
   }
 
   /** Serves every waiter that is due at `now`, in order, then arms the timer for the next. */
-  #drain(w: WaitState, now: number): void {
+  private [kDrain](w: WaitState, now: number): void {
     const { queue } = w;
     let wait = Infinity;
     while (w.head < queue.length) {
@@ -467,16 +475,20 @@ export abstract class BaseRateLimiter implements RateLimiter {
       w.queue = queue.slice(w.head);
       w.head = 0;
     }
-    this.#arm(w, now + wait, wait);
+    this[kArm](w, now + wait, wait);
   }
 
-  #arm(w: WaitState, at: number, wait: number): void {
+  private [kArm](w: WaitState, at: number, wait: number): void {
     if (at === w.timerAt) return;
     w.cancelTimer?.();
     w.cancelTimer = undefined;
     w.timerAt = at;
     if (wait !== Infinity) w.cancelTimer = w.timers.setTimeout(w.onTimer, wait);
   }
+}
+
+function checkCost(cost: unknown, capacity: number): asserts cost is number {
+  checkNumber('cost', cost, `a number from 0 to the capacity ${capacity}`, 0, capacity);
 }
 
 function readAcquireOptions(options: AcquireOptions): { signal: AbortSignal | undefined; maxWait: number; priority: number } {

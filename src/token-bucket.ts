@@ -51,7 +51,7 @@ export class TokenBucket extends BaseRateLimiter {
   /** The most tokens the bucket holds. */
   readonly capacity: number = 1;
   /** Milliseconds per token: `0` when the refill is infinite, `Infinity` when it is zero. */
-  readonly #interval: number = 0.5;
+  readonly #interval: number = 0;
   /**
    * The time at which the bucket is full again; with a zero refill, the tokens spent instead
    * (time cannot express a bucket that never refills).
@@ -71,7 +71,9 @@ export class TokenBucket extends BaseRateLimiter {
     const rate = checkNumber('refillPerSecond', refillPerSecond, 'a number >= 0', 0, Infinity);
     const initial = initialTokens === undefined ? cap : checkNumber('initialTokens', initialTokens, `a number from 0 to the capacity ${cap}`, 0, cap);
     this.capacity = cap;
-    this.#interval = 1000 / rate;
+    const interval = 1000 / rate;
+    // A whole number of milliseconds is stored as a small integer, which V8 keeps unboxed.
+    this.#interval = Number.isInteger(interval) && interval <= 0x3fffffff ? interval | 0 : interval;
     if (this.#interval === Infinity) this.#fullAt = cap - initial;
     else this.#fullAt = initial === cap ? -Infinity : this.clock.now() + (cap - initial) * this.#interval;
   }
@@ -90,7 +92,7 @@ export class TokenBucket extends BaseRateLimiter {
     if (this.#interval === Infinity) return cost <= this.capacity - this.#fullAt ? 0 : Infinity;
     const base = this.#fullAt > now ? this.#fullAt : now;
     const wait = base + (cost - this.capacity) * this.#interval - now;
-    return wait > this.#slack(base) ? wait : 0;
+    return wait > slack(base, this.capacity * this.#interval) ? wait : 0;
   }
 
   protected consumeAt(cost: number, now: number): void {
@@ -106,17 +108,17 @@ export class TokenBucket extends BaseRateLimiter {
       return true;
     }
     const base = this.#fullAt > now ? this.#fullAt : now;
-    if (base + (cost - this.capacity) * interval - now > this.#slack(base)) return false;
+    if (base + (cost - this.capacity) * interval - now > slack(base, this.capacity * this.#interval)) return false;
     this.#fullAt = base + cost * interval;
     return true;
-  }
-
-  /** How far from `base` a computed instant may be off by rounding alone. */
-  #slack(base: number): number {
-    return ((base < 0 ? -base : base) + this.capacity * this.#interval) * ROUNDING;
   }
 
   protected override isFullAt(now: number): boolean {
     return this.#interval === Infinity ? this.#fullAt === 0 : this.#fullAt <= now;
   }
+}
+
+/** How far from `base` a computed instant may be off by rounding alone. */
+function slack(base: number, span: number): number {
+  return ((base < 0 ? -base : base) + span) * ROUNDING;
 }
