@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
 import { RateLimitError } from './errors.js';
-import { acquireForKey, BaseRateLimiter, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
+import { acquireForKey, BaseRateLimiter, idleAt, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
 import { createTimerGroup, type TimerGroup } from './timer-group.js';
 import { checkClock, checkNumber, checkOptions, invalid } from './validate.js';
 
@@ -199,6 +199,7 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
    */
   #sweep(count: number, untilOne = false): boolean {
     const limiters = this.#limiters;
+    const now = this.clock.now();
     let dropped = false;
     for (let i = 0; i < count && limiters.size > 0; i++) {
       let next = (this.#cursor ??= limiters.entries()).next();
@@ -209,7 +210,7 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
         if (next.done === true) break;
       }
       const [key, limiter] = next.value;
-      if (!limiter.idle) {
+      if (!(limiter instanceof BaseRateLimiter && limiter.clock === this.clock ? idleAt(limiter, now) : limiter.idle)) {
         this.#idleOnce.delete(key);
       } else if (untilOne || this.#idleOnce.has(key)) {
         this.delete(key);

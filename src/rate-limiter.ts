@@ -121,6 +121,12 @@ const kArm = Symbol('arm');
 const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
+ * `idle` at a given reading of the limiter's clock, so a `KeyedLimiter` sweeping several keys
+ * reads the clock once. Internal to the package.
+ */
+export let idleAt: (limiter: BaseRateLimiter, now: number) => boolean;
+
+/**
  * `acquire` on behalf of a `KeyedLimiter`: a refusal names the key, and a wait uses `timers`,
  * the keyed limiter's shared timer, when given. Internal to the package.
  */
@@ -217,9 +223,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
 
   /** `true` when full, not paused and nobody waits: a fresh limiter would be the same. */
   get idle(): boolean {
-    const now = this.clock.now();
-    const w = this.#wait;
-    return (w === undefined || (w.queue.length === w.head && now >= w.pausedUntil)) && this.isFullAt(now);
+    return idleAt(this, this.clock.now());
   }
 
   /** Counters since creation (a snapshot). */
@@ -307,6 +311,10 @@ export abstract class BaseRateLimiter implements RateLimiter {
 
   static {
     acquireForKey = (limiter, key, cost, options, timers) => limiter[kAcquire](cost, options, key, timers);
+    idleAt = (limiter, now) => {
+      const w = limiter.#wait;
+      return (w === undefined || (w.queue.length === w.head && now >= w.pausedUntil)) && limiter.isFullAt(now);
+    };
   }
 
   private [kAcquire](cost: number, options: AcquireOptions | undefined, key: unknown, timers: Clock | undefined): Promise<void> {
