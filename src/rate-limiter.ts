@@ -313,7 +313,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
     acquireForKey = (limiter, key, cost, options, timers) => limiter[kAcquire](cost, options, key, timers);
     idleAt = (limiter, now) => {
       const w = limiter.#wait;
-      return (w === undefined || (w.queue.length === w.head && now >= w.pausedUntil)) && limiter.isFullAt(now);
+      return (w === undefined || limiter[kOpen](w, now)) && limiter.isFullAt(now);
     };
   }
 
@@ -381,7 +381,6 @@ export abstract class BaseRateLimiter implements RateLimiter {
   private [kOpen](w: WaitState, now: number): boolean {
     return w.queue.length === w.head && now >= w.pausedUntil;
   }
-
 
   private [kWaitState](): WaitState {
     if (this.#wait === undefined) {
