@@ -100,18 +100,6 @@ export class TokenBucket extends BaseRateLimiter {
     else this.#fullAt = (this.#fullAt > now ? this.#fullAt : now) + cost * this.#interval;
   }
 
-  protected override tryConsumeAt(cost: number, now: number): boolean {
-    const interval = this.#interval;
-    if (interval === Infinity) {
-      if (cost > this.capacity - this.#fullAt) return false;
-      this.#fullAt += cost;
-      return true;
-    }
-    const base = this.#fullAt > now ? this.#fullAt : now;
-    if (base + (cost - this.capacity) * interval - now > slack(base, this.capacity * this.#interval)) return false;
-    this.#fullAt = base + cost * interval;
-    return true;
-  }
 
   protected override isFullAt(now: number): boolean {
     return this.#interval === Infinity ? this.#fullAt === 0 : this.#fullAt <= now;
