@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { RateLimitError, TokenBucket, type AcquireOptions, type Clock } from '../src/index.js';
 import { createManualClock, type ManualClock } from '../src/testing.js';
+import { rejection } from './settle.js';
 
 function setup(capacity: number, refillPerSecond: number, clock: Clock = createManualClock()) {
   return { clock: clock as ManualClock, bucket: new TokenBucket({ capacity, refillPerSecond, clock }) };
@@ -24,14 +25,6 @@ function tracker(clock: Clock) {
   return { log, track, order: () => log.map((e) => e.label) };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
 
 describe('acquire when tokens are there', () => {
   test('resolves without a timer, with an already resolved promise', async () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { isRateLimitError, type RateLimiter } from '../src/index.js';
 import { createManualClock, type ManualClock } from '../src/testing.js';
+import { track } from './settle.js';
 
 /** What a contract run needs to know about the implementation under test. */
 export interface ContractSubject {
@@ -11,15 +12,6 @@ export interface ContractSubject {
   refillWithin: number;
 }
 
-/** Settles the state of a promise without awaiting it. */
-function track<T>(promise: Promise<T>): { settled: boolean; value?: T; error?: unknown } {
-  const state: { settled: boolean; value?: T; error?: unknown } = { settled: false };
-  promise.then(
-    (value) => Object.assign(state, { settled: true, value }),
-    (error: unknown) => Object.assign(state, { settled: true, error }),
-  );
-  return state;
-}
 
 export function describeRateLimiterContract(name: string, subject: ContractSubject): void {
   describe(`RateLimiter contract: ${name}`, () => {

@@ -9,6 +9,7 @@ import {
   type TokenBucketOptions,
 } from '../src/index.js';
 import { createManualClock, type ManualClock } from '../src/testing.js';
+import { rejection } from './settle.js';
 
 function setup(options: Omit<KeyedLimiterOptions, 'clock'> = {}, bucket: Omit<TokenBucketOptions, 'clock'> = { capacity: 1, refillPerSecond: 1 }) {
   const clock = createManualClock();
@@ -23,14 +24,6 @@ function setup(options: Omit<KeyedLimiterOptions, 'clock'> = {}, bucket: Omit<To
   return { clock, keyed, created };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
 
 describe('KeyedLimiter: lazy creation', () => {
   test('the factory is called once per key, on first use, with the key', async () => {
