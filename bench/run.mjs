@@ -308,3 +308,11 @@ writeFileSync(
   JSON.stringify({ machine, config: { repeat: REPEAT, quick: QUICK, subjects: SUBJECTS, scenarios: SCENARIOS }, totalSeconds, summary, notes: [...notes], cells }, null, 2) + '\n',
 );
 process.stderr.write(`wrote ${OUT}\n`);
+
+// Chart of the summary next to the JSON (results.svg); `node bench/chart.mjs` redraws it alone.
+try {
+  const { writeChart } = await import('./chart.mjs');
+  process.stderr.write(`wrote ${writeChart(OUT)}\n`);
+} catch (e) {
+  process.stderr.write(`chart not written: ${e.message}\n`);
+}
