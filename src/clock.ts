@@ -100,11 +100,13 @@ function arm(fn: () => void, ms: number, unref: boolean): () => void {
     fn();
   };
   const start = (delay: number): void => {
-    // Timers run on a millisecond grid and often wake up to a millisecond early. Sleep for the
-    // whole milliseconds, then wait out the last fraction turn by turn of the event loop where
-    // it has a cheap turn (setImmediate), so a grant is late by microseconds, not a millisecond.
+    // Node's timers run on a millisecond grid and often wake up to a millisecond early: sleep
+    // for the whole milliseconds, then wait out the last fraction turn by turn of the event
+    // loop (setImmediate), so a grant is late by microseconds, not a millisecond. Elsewhere
+    // there is no cheap turn (and nested timers are clamped to 4 ms), so round up instead.
     immediate = delay < 1 && hasImmediate;
-    handle = immediate ? setImmediate(fire) : setTimeout(fire, Math.min(Math.floor(delay) || 1, MAX_TIMEOUT));
+    const whole = hasImmediate ? Math.floor(delay) || 1 : Math.ceil(delay);
+    handle = immediate ? setImmediate(fire) : setTimeout(fire, Math.min(whole, MAX_TIMEOUT));
     // An unref'd immediate would not keep the event loop from blocking in its poll phase, so
     // it could run a whole timer period late; it lasts under a millisecond, so keep it ref'd.
     if (unref && !immediate) handle.unref?.();
