@@ -1,5 +1,6 @@
-// The built package, as its users load it: the CDN bundle in real Chromium (on the real clock:
-// one of the few end-to-end runs that wait on real time), and the CJS / ESM entry points in Node.
+// The built package, as its users load it: the CDN bundle in real Chromium, from a page and from a
+// module Web Worker (on the real clock: among the few end-to-end runs that wait on real time),
+// and the CJS / ESM entry points in Node.
 // Needs `npm run build` first (`npm test` builds before running vitest).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -29,6 +30,11 @@ interface PageResult {
   error?: string;
 }
 
+interface WorkerResult extends PageResult {
+  /** What the worker saw of its global scope: a dedicated worker has no `document`. */
+  scope?: { dedicatedWorker: boolean; hasDocument: boolean };
+}
+
 const page = `<!doctype html>
 <meta charset="utf-8">
 <title>lazy-limiter CDN bundle</title>
@@ -46,6 +52,38 @@ const page = `<!doctype html>
 </script>
 `;
 
+// A page that starts a module worker; the worker imports the bundle, runs the same checks and
+// posts its results back. A failed import or an uncaught error shows up as the worker's `error`.
+const workerPage = `<!doctype html>
+<meta charset="utf-8">
+<title>lazy-limiter CDN bundle in a module worker</title>
+<script type="module">
+  const worker = new Worker('/worker.js', { type: 'module' });
+  worker.onmessage = (event) => { window.__result = event.data; };
+  worker.onerror = (event) => {
+    event.preventDefault();
+    window.__result = { error: \`worker error: \${event.message || 'failed to load or run /worker.js'}\` };
+  };
+  worker.onmessageerror = () => { window.__result = { error: 'worker message could not be deserialised' }; };
+</script>
+`;
+
+const workerScript = `import { TokenBucket } from '/dist/lazy-limiter.min.js';
+try {
+  const scope = {
+    dedicatedWorker: typeof DedicatedWorkerGlobalScope === 'function' && self instanceof DedicatedWorkerGlobalScope,
+    hasDocument: typeof document !== 'undefined',
+  };
+  const bucket = new TokenBucket({ capacity: 2, refillPerSecond: 10 });
+  const nowait = [bucket.acquireNowait(), bucket.acquireNowait(), bucket.acquireNowait()];
+  const start = performance.now();
+  await bucket.acquire();
+  self.postMessage({ scope, nowait, waitedMs: performance.now() - start });
+} catch (error) {
+  self.postMessage({ error: String(error?.stack ?? error) });
+}
+`;
+
 describe('CDN bundle (dist/lazy-limiter.min.js) in Chromium', () => {
   let server: Server | undefined;
   let browser: Browser | undefined;
@@ -54,8 +92,14 @@ describe('CDN bundle (dist/lazy-limiter.min.js) in Chromium', () => {
   beforeAll(async () => {
     server = createServer((request, response) => {
       const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-      if (path === '/') {
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+      if (path === '/' || path === '/worker.html') {
+        response
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(path === '/' ? page : workerPage);
+        return;
+      }
+      if (path === '/worker.js') {
+        response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(workerScript);
         return;
       }
       const file = resolve(root, `.${path}`);
@@ -76,8 +120,8 @@ describe('CDN bundle (dist/lazy-limiter.min.js) in Chromium', () => {
     await new Promise((closed) => (server ? server.close(closed) : closed(undefined)));
   });
 
-  test('imports from the bundle, grants the burst, then waits for the refill on real time', async () => {
-    requireBuild();
+  /** Opens `path`, waits for `window.__result`; returns it with every page error and failed request. */
+  async function load<T>(path: string): Promise<{ result: T; problems: string[] }> {
     const tab = await browser!.newPage();
     const problems: string[] = [];
     tab.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
@@ -85,18 +129,39 @@ describe('CDN bundle (dist/lazy-limiter.min.js) in Chromium', () => {
     tab.on('response', (response) => {
       if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
     });
-    await tab.goto(`${origin}/`);
-    const handle = await tab.waitForFunction(() => (window as { __result?: unknown }).__result, undefined, {
-      timeout: 10_000,
-    });
-    const result = (await handle.jsonValue()) as PageResult;
-    await tab.close();
+    try {
+      await tab.goto(`${origin}${path}`);
+      const handle = await tab.waitForFunction(() => (window as { __result?: unknown }).__result, undefined, {
+        timeout: 10_000,
+      });
+      return { result: (await handle.jsonValue()) as T, problems };
+    } finally {
+      await tab.close();
+    }
+  }
+
+  test('imports from the bundle, grants the burst, then waits for the refill on real time', async () => {
+    requireBuild();
+    const { result, problems } = await load<PageResult>('/');
 
     expect(problems).toEqual([]);
     expect(result.error).toBeUndefined();
     expect(result.nowait).toEqual([true, true, false]);
     // One token at 10 per second: about 100 ms. Never early; a loose upper bound for slow CI.
     expect(result.waitedMs).toBeGreaterThanOrEqual(80);
+    expect(result.waitedMs).toBeLessThan(2_000);
+  });
+
+  test('in a module Web Worker: imports the bundle, grants the burst, waits for the refill', async () => {
+    requireBuild();
+    const { result, problems } = await load<WorkerResult>('/worker.html');
+
+    expect(problems).toEqual([]);
+    expect(result.error).toBeUndefined();
+    expect(result.scope).toEqual({ dedicatedWorker: true, hasDocument: false });
+    expect(result.nowait).toEqual([true, true, false]);
+    // One token at 10 per second, timed inside the worker: about 100 ms, never early.
+    expect(result.waitedMs).toBeGreaterThanOrEqual(90);
     expect(result.waitedMs).toBeLessThan(2_000);
   });
 
