@@ -172,11 +172,12 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
 
   /**
    * Milliseconds a call for `key` made now would wait; see {@link RateLimiter.timeToAvailable}.
-   * A key not held answers as a fresh limiter would.
+   * A key not held answers as a fresh limiter would; when `maxKeys` busy keys leave no room
+   * for it, the time until one of them is idle.
    */
   timeToAvailable(key: K, cost = 1): number {
     const limiter = this.#limiters.get(key) ?? this.#create(key);
-    return limiter === undefined ? Infinity : limiter.timeToAvailable(cost);
+    return limiter === undefined ? this.#roomIn() : limiter.timeToAvailable(cost);
   }
 
   /** Creates the limiter of a new key, making room first; `undefined` when there is none. */
@@ -223,10 +224,21 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
     return dropped;
   }
 
+  /**
+   * Milliseconds until a held key can be dropped: the first limiter full again, its queue
+   * served. Only asked once the keyed limiter is full, when a sweep has visited every key too.
+   */
+  #roomIn(): number {
+    let soonest = Infinity;
+    for (const limiter of this.#limiters.values()) soonest = Math.min(soonest, limiter.timeToAvailable(limiter.capacity));
+    return soonest;
+  }
+
+  /** The refusal of a new key when `maxKeys` busy keys leave no room. */
   #full(key: K): RateLimitError {
     return new RateLimitError(`Rate limit: ${this.maxKeys} keys are busy, none can be dropped for a new key`, {
       reason: 'max-keys',
-      retryAfter: 0,
+      retryAfter: this.#roomIn(),
       key,
     });
   }

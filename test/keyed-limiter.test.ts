@@ -237,7 +237,8 @@ describe('KeyedLimiter: maxKeys', () => {
     const error = await rejection(keyed.acquire('c'));
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error).toMatchObject({ name: 'RateLimitError', reason: 'max-keys', key: 'c' });
-    expect((error as RateLimitError).retryAfter).toBeGreaterThanOrEqual(0);
+    // Room comes once a held bucket is full again: 1 token at 1/s.
+    expect((error as RateLimitError).retryAfter).toBe(1_000);
     expect((error as Error).message).toMatch(/\b2\b/);
 
     expect(() => keyed.get('c')).toThrow(RateLimitError);
@@ -247,7 +248,7 @@ describe('KeyedLimiter: maxKeys', () => {
       expect(isRateLimitError(thrown) && thrown.reason === 'max-keys' && thrown.key === 'c').toBe(true);
     }
     expect(keyed.acquireNowait('c')).toBe(false);
-    expect(keyed.timeToAvailable('c')).toBe(Infinity);
+    expect(keyed.timeToAvailable('c')).toBe(1_000);
     expect(created).toEqual(['a', 'b']);
     expect(keyed.size).toBe(2);
   });
