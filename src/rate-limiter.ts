@@ -324,7 +324,10 @@ export abstract class BaseRateLimiter implements RateLimiter {
     try {
       if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) checkCost(cost, this.capacity);
       if (options !== undefined) {
-        ({ signal, maxWait, priority } = readAcquireOptions(options));
+        checkAcquireOptions(options);
+        signal = options.signal;
+        maxWait = options.maxWait ?? Infinity;
+        priority = options.priority ?? 0;
       }
     } catch (error) {
       return Promise.reject(error);
@@ -498,7 +501,8 @@ function checkCost(cost: unknown, capacity: number): asserts cost is number {
   checkNumber('cost', cost, `a number from 0 to the capacity ${capacity}`, 0, capacity);
 }
 
-function readAcquireOptions(options: AcquireOptions): { signal: AbortSignal | undefined; maxWait: number; priority: number } {
+/** Checks `acquire` options in place: reading them back allocates nothing. */
+function checkAcquireOptions(options: AcquireOptions): void {
   if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
   for (const key in options) {
     if (key !== 'signal' && key !== 'maxWait' && key !== 'priority') {
@@ -511,5 +515,4 @@ function readAcquireOptions(options: AcquireOptions): { signal: AbortSignal | un
   }
   checkNumber('maxWait', maxWait, 'a number of milliseconds >= 0', 0, Infinity);
   checkNumber('priority', priority, 'a finite number', -Number.MAX_VALUE, Number.MAX_VALUE);
-  return { signal, maxWait, priority };
 }
