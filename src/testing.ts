@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import { TimerQueue } from './timer-queue.js';
+import { checkNumber } from './validate.js';
 
 /**
  * A {@link Clock} that moves only when told to: for deterministic tests of code that uses
@@ -23,14 +24,14 @@ export interface ManualClock extends Clock {
    * @param ms - a finite number of milliseconds, at least 0.
    * @returns a promise that settles once time has reached its target and every due timer, and
    * the promise callbacks they set off, have run.
-   * @throws RangeError when `ms` is negative, NaN or infinite.
+   * @throws RangeError when `ms` is negative, NaN or infinite; TypeError when not a number.
    */
   advance(ms: number): Promise<void>;
   /**
    * Moves time forward by `ms` synchronously, firing due timers in order, without running
    * promise callbacks in between. Use it for code that does not await.
    *
-   * @throws RangeError when `ms` is negative, NaN or infinite.
+   * @throws RangeError when `ms` is negative, NaN or infinite; TypeError when not a number.
    */
   advanceSync(ms: number): void;
   /** Timers scheduled and neither fired nor cancelled. */
@@ -42,7 +43,7 @@ export interface ManualClock extends Clock {
  *
  * @param start - the initial reading of `now()`, default `0`.
  * @returns a {@link ManualClock}.
- * @throws RangeError when `start` is not a finite number.
+ * @throws RangeError when `start` is NaN or infinite; TypeError when not a number.
  * @example
  * ```ts
  * import { TokenBucket } from 'lazy-limiter';
@@ -57,7 +58,7 @@ export interface ManualClock extends Clock {
  * ```
  */
 export function createManualClock(start = 0): ManualClock {
-  checkTime('start', start);
+  checkNumber('start', start, 'a finite number', -Number.MAX_VALUE, Number.MAX_VALUE);
   let now = start;
   const timers = new TimerQueue();
 
@@ -75,13 +76,13 @@ export function createManualClock(start = 0): ManualClock {
       return timers.add(now + (ms > 0 ? ms : 0), fn);
     },
     advanceSync(ms) {
-      checkTime('ms', ms, 0);
+      checkNumber('ms', ms, 'a finite number >= 0', 0, Number.MAX_VALUE);
       const target = now + ms;
       while (fireDue(target));
       now = target;
     },
     async advance(ms) {
-      checkTime('ms', ms, 0);
+      checkNumber('ms', ms, 'a finite number >= 0', 0, Number.MAX_VALUE);
       const target = now + ms;
       await flushPromises();
       while (fireDue(target)) await flushPromises();
@@ -99,10 +100,3 @@ async function flushPromises(): Promise<void> {
   for (let i = 0; i < 20; i++) await undefined;
 }
 
-function checkTime(name: string, value: number, min = -Infinity): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new RangeError(
-      `Expected \`${name}\` to be a finite number${min === 0 ? ' >= 0' : ''}, got ${String(value)} (${typeof value})`,
-    );
-  }
-}
