@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
 import { RateLimitError } from './errors.js';
-import { checkClock, checkNumber, invalid } from './validate.js';
+import { checkClock, checkNumber, checkOptions, invalid } from './validate.js';
 
 /**
  * Options of a single {@link RateLimiter.acquire} call.
@@ -119,6 +119,8 @@ const kDrain = Symbol('drain');
 const kArm = Symbol('arm');
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+const ACQUIRE_OPTIONS = ['signal', 'maxWait', 'priority'] as const;
 
 /**
  * `idle` at a given reading of the limiter's clock, so a `KeyedLimiter` sweeping several keys
@@ -503,13 +505,7 @@ function checkCost(cost: unknown, capacity: number): asserts cost is number {
 
 /** Checks `acquire` options in place: reading them back allocates nothing. */
 function checkAcquireOptions(options: AcquireOptions): void {
-  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
-  for (const key in options) {
-    if (key !== 'signal' && key !== 'maxWait' && key !== 'priority') {
-      throw new TypeError(`Unknown option \`${key}\` in \`acquire\` options; known options: signal, maxWait, priority`);
-    }
-  }
-  const { signal, maxWait = Infinity, priority = 0 } = options;
+  const { signal, maxWait = Infinity, priority = 0 } = checkOptions('options', options, ACQUIRE_OPTIONS);
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) {
     invalid('signal', 'an AbortSignal', signal);
   }

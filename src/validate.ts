@@ -23,11 +23,11 @@ export function checkNumber(name: string, value: unknown, expected: string, min:
   return value;
 }
 
-/** An options object: `undefined` becomes `{}`; unknown keys are errors. */
+/** An options object: `undefined` becomes `{}`; unknown keys are errors. Allocates nothing. */
 export function checkOptions<T extends object>(name: string, value: T | undefined, known: readonly string[]): Partial<T> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(name, 'an object', value);
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     if (!known.includes(key)) {
       throw new TypeError(`Unknown option \`${key}\` in \`${name}\`; known options: ${known.join(', ')}`);
     }
