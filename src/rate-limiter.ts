@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from './clock.js';
+import { unwatch, watch, type Abortable } from './abort-watch.js';
 import { RateLimitError } from './errors.js';
 import { checkClock, checkNumber, checkOptions, invalid } from './validate.js';
 
@@ -82,13 +83,35 @@ export interface RateLimiter {
   pause(ms: number): void;
 }
 
-interface Waiter {
-  readonly cost: number;
-  readonly priority: number;
-  readonly resolve: () => void;
-  readonly reject: (reason: unknown) => void;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+/** One caller in a queue. */
+class Waiter implements Abortable {
+  /** Served or aborted: an aborted waiter stays in the array, as a gap, until the head. */
+  gone = false;
+
+  constructor(
+    /** Tokens wanted; 0 once aborted, so sums over the queue skip it. */
+    public cost: number,
+    readonly priority: number,
+    readonly resolve: () => void,
+    readonly reject: (reason: unknown) => void,
+    readonly signal: AbortSignal | undefined,
+    readonly state: WaitState,
+  ) {}
+
+  /** Leaves the queue at once; the limiter serves the waiters behind it afterwards. */
+  abort(reason: unknown): (() => void) | undefined {
+    if (this.gone) return undefined;
+    const w = this.state;
+    const wasHead = w.queue[w.head] === this;
+    this.gone = true;
+    w.queuedCost -= this.cost;
+    this.cost = 0;
+    w.waiting--;
+    w.gaps++;
+    w.aborted++;
+    this.reject(reason);
+    return wasHead ? w.serve : undefined;
+  }
 }
 
 /** The waiting machinery of one limiter, created on its first wait or pause. */
@@ -98,6 +121,10 @@ interface WaitState {
   /** Waiters in service order, from `head` on; entries before `head` are served. */
   queue: (Waiter | undefined)[];
   head: number;
+  /** Waiters in the queue not aborted. */
+  waiting: number;
+  /** Aborted waiters still in the queue. */
+  gaps: number;
   /** Sum of the waiters' costs. */
   queuedCost: number;
   pausedUntil: number;
@@ -105,6 +132,8 @@ interface WaitState {
   cancelTimer: (() => void) | undefined;
   timerAt: number;
   readonly onTimer: () => void;
+  /** Serves whatever is due now (after an abort at the head). */
+  readonly serve: () => void;
 }
 
 // Internal methods are keyed by module symbols, not `#private`: a class with private methods
@@ -114,7 +143,6 @@ const kOpen = Symbol('open');
 const kWaitState = Symbol('waitState');
 const kPredict = Symbol('predict');
 const kEnqueue = Symbol('enqueue');
-const kAbort = Symbol('abort');
 const kDrain = Symbol('drain');
 const kArm = Symbol('arm');
 
@@ -235,7 +263,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
       granted: this.#granted,
       rejected: this.#rejected,
       aborted: w?.aborted ?? 0,
-      waiting: w === undefined ? 0 : w.queue.length - w.head,
+      waiting: w?.waiting ?? 0,
     };
   }
 
@@ -251,7 +279,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
     if (cost === 0) return 0;
     const now = this.clock.now();
     const w = this.#wait;
-    if (w !== undefined && w.queue.length > w.head) this[kDrain](w, now);
+    if (w !== undefined && w.waiting > 0) this[kDrain](w, now);
     return this[kPredict](cost, 0, now);
   }
 
@@ -340,7 +368,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
     }
     const now = this.clock.now();
     let w = this.#wait;
-    if (w !== undefined && w.queue.length > w.head) this[kDrain](w, now);
+    if (w !== undefined && w.waiting > 0) this[kDrain](w, now);
     if (cost === 0 || ((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now))) {
       this.#granted++;
       return RESOLVED;
@@ -358,7 +386,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
     }
     w ??= this[kWaitState]();
     // Nobody waits, so no timer is armed: the timer may move to the shared one.
-    if (timers !== undefined && w.queue.length === w.head) w.timers = timers;
+    if (timers !== undefined && w.waiting === 0) w.timers = timers;
     return this[kEnqueue](w, cost, priority, signal, now);
   }
 
@@ -384,7 +412,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
 
   /** Whether a new caller may be served now: nobody waits and no pause runs. */
   private [kOpen](w: WaitState, now: number): boolean {
-    return w.queue.length === w.head && now >= w.pausedUntil;
+    return w.waiting === 0 && now >= w.pausedUntil;
   }
 
   private [kWaitState](): WaitState {
@@ -393,6 +421,8 @@ export abstract class BaseRateLimiter implements RateLimiter {
         timers: this.clock,
         queue: [],
         head: 0,
+        waiting: 0,
+        gaps: 0,
         queuedCost: 0,
         pausedUntil: -Infinity,
         aborted: 0,
@@ -403,6 +433,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
           state.timerAt = Infinity;
           this[kDrain](state, this.clock.now());
         },
+        serve: () => this[kDrain](state, this.clock.now()),
       };
       this.#wait = state;
     }
@@ -433,30 +464,17 @@ export abstract class BaseRateLimiter implements RateLimiter {
 
   private [kEnqueue](w: WaitState, cost: number, priority: number, signal: AbortSignal | undefined, now: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { cost, priority, resolve, reject, signal, onAbort: undefined };
+      const waiter = new Waiter(cost, priority, resolve, reject, signal, w);
       const { queue } = w;
       let at = queue.length;
       while (at > w.head && queue[at - 1]!.priority < priority) at--;
       if (at === queue.length) queue.push(waiter);
       else queue.splice(at, 0, waiter);
       w.queuedCost += cost;
-      if (signal !== undefined) {
-        waiter.onAbort = () => this[kAbort](w, waiter);
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
+      w.waiting++;
+      if (signal !== undefined) watch(signal, waiter);
       if (at === w.head) this[kDrain](w, now);
     });
-  }
-
-  private [kAbort](w: WaitState, waiter: Waiter): void {
-    const index = w.queue.indexOf(waiter, w.head);
-    if (index < 0) return;
-    const wasHead = index === w.head;
-    w.queue.splice(index, 1);
-    w.queuedCost -= waiter.cost;
-    w.aborted++;
-    waiter.reject(waiter.signal!.reason);
-    if (wasHead) this[kDrain](w, this.clock.now());
   }
 
   /** Serves every waiter that is due at `now`, in order, then arms the timer for the next. */
@@ -464,25 +482,38 @@ export abstract class BaseRateLimiter implements RateLimiter {
     const { queue } = w;
     let wait = Infinity;
     while (w.head < queue.length) {
+      const waiter = queue[w.head]!;
+      if (waiter.gone) {
+        queue[w.head++] = undefined;
+        w.gaps--;
+        continue;
+      }
       if (now < w.pausedUntil) {
         wait = w.pausedUntil - now;
         break;
       }
-      const waiter = queue[w.head]!;
       wait = this.timeToAvailableAt(waiter.cost, now);
       if (wait > 0) break;
       this.consumeAt(waiter.cost, now);
       queue[w.head++] = undefined;
+      waiter.gone = true;
+      w.waiting--;
       w.queuedCost -= waiter.cost;
       this.#granted++;
-      if (waiter.onAbort !== undefined) waiter.signal!.removeEventListener('abort', waiter.onAbort);
+      if (waiter.signal !== undefined) unwatch(waiter.signal, waiter);
       waiter.resolve();
     }
-    if (w.head === queue.length) {
+    if (w.waiting === 0) {
       queue.length = 0;
       w.head = 0;
+      w.gaps = 0;
       w.queuedCost = 0;
       wait = Infinity;
+    } else if (w.gaps > 32 && w.gaps > w.waiting) {
+      // Many aborted waiters in the middle: drop them in one pass.
+      w.queue = queue.filter((waiter, i) => i >= w.head && !waiter!.gone);
+      w.head = 0;
+      w.gaps = 0;
     } else if (w.head > 64 && w.head * 2 > queue.length) {
       w.queue = queue.slice(w.head);
       w.head = 0;

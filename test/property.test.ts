@@ -7,8 +7,9 @@ import { createManualClock, type ManualClock } from '../src/testing.js';
 
 type Action =
   | { type: 'nowait'; key: number; cost: number }
-  | { type: 'acquire'; key: number; cost: number; abortable: boolean; maxWait: number }
+  | { type: 'acquire'; key: number; cost: number; abortable: 'no' | 'own' | 'shared'; maxWait: number }
   | { type: 'abort'; pick: number }
+  | { type: 'abortShared' }
   | { type: 'advance'; ms: number }
   | { type: 'pause'; key: number; ms: number };
 
@@ -48,10 +49,11 @@ const actions = (capacity: number, keys: number) =>
         type: fc.constant('acquire' as const),
         key: fc.nat(keys - 1),
         cost: cost(capacity),
-        abortable: fc.boolean(),
+        abortable: fc.constantFrom('no' as const, 'own' as const, 'shared' as const),
         maxWait: fc.oneof(fc.constant(Infinity), fc.integer({ min: 0, max: 3_000 })),
       }),
       fc.record({ type: fc.constant('abort' as const), pick: fc.nat() }),
+      fc.record({ type: fc.constant('abortShared' as const) }),
       fc.record({ type: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.double({ min: 0, max: 50, noNaN: true })) }),
       fc.record({ type: fc.constant('pause' as const), key: fc.nat(keys - 1), ms: fc.integer({ min: 0, max: 1_500 }) }),
     ),
@@ -70,6 +72,7 @@ async function run(clock: ManualClock, target: Target, script: Action[]) {
   const waiters: { id: number; key: number; controller: AbortController | undefined; done: boolean }[] = [];
   const served: number[] = [];
   let id = 0;
+  let shared = new AbortController();
   for (const action of script) {
     switch (action.type) {
       case 'nowait': {
@@ -80,7 +83,7 @@ async function run(clock: ManualClock, target: Target, script: Action[]) {
         break;
       }
       case 'acquire': {
-        const controller = action.abortable ? new AbortController() : undefined;
+        const controller = action.abortable === 'own' ? new AbortController() : action.abortable === 'shared' ? shared : undefined;
         const waiter = { id: id++, key: action.key, controller, done: false };
         waiters.push(waiter);
         target.acquire(action.key, action.cost, controller?.signal, action.maxWait).then(
@@ -103,6 +106,11 @@ async function run(clock: ManualClock, target: Target, script: Action[]) {
         await clock.advance(0);
         break;
       }
+      case 'abortShared':
+        shared.abort();
+        shared = new AbortController();
+        await clock.advance(0);
+        break;
       case 'advance':
         await clock.advance(action.ms);
         break;
