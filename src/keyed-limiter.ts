@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from './clock.js';
 import { RateLimitError } from './errors.js';
-import { acquireForKey, BaseRateLimiter, idleAt, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
+import { acquireForKey, BaseRateLimiter, idleAt, timeToAvailableFor, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
 import { createTimerGroup, type TimerGroup } from './timer-group.js';
 import { checkClock, checkNumber, checkOptions, invalid } from './validate.js';
 
@@ -66,6 +66,8 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
   #cursor: Iterator<[K, L]> | undefined;
   /** Keys a sweep found idle once: the next sweep that finds them idle again drops them. */
   readonly #idleOnce = new Set<K>();
+  /** When the last refused new key found no room: milliseconds until a held key is idle. */
+  #roomIn = 0;
 
   /**
    * @param factory - makes the limiter for a key, called on its first use (and again after it
@@ -177,14 +179,14 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
    */
   timeToAvailable(key: K, cost = 1): number {
     const limiter = this.#limiters.get(key) ?? this.#create(key);
-    return limiter === undefined ? this.#roomIn() : limiter.timeToAvailable(cost);
+    return limiter === undefined ? this.#roomIn : limiter.timeToAvailable(cost);
   }
 
   /** Creates the limiter of a new key, making room first; `undefined` when there is none. */
   #create(key: K): L | undefined {
     const limiters = this.#limiters;
-    this.#sweep(SWEEP_STEP);
-    if (limiters.size >= this.maxKeys && !this.#sweep(limiters.size, true)) return undefined;
+    this.#sweep();
+    if (limiters.size >= this.maxKeys && !this.#evictOne()) return undefined;
     const limiter = this.#factory(key);
     if (!isRateLimiter(limiter)) invalid('factory(key)', 'a RateLimiter', limiter);
     limiters.set(key, limiter);
@@ -192,17 +194,13 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
   }
 
   /**
-   * Looks at up to `count` keys from where the last sweep stopped and drops those found idle
-   * twice in a row (a key just created and not used yet survives one pass). To make room
-   * (`untilOne`), the first idle key goes at once.
-   *
-   * @returns whether a key was dropped.
+   * Looks at the next {@link SWEEP_STEP} keys from where the last sweep stopped and drops those
+   * found idle twice in a row (a key just created and not used yet survives one pass).
    */
-  #sweep(count: number, untilOne = false): boolean {
+  #sweep(): void {
     const limiters = this.#limiters;
     const now = this.clock.now();
-    let dropped = false;
-    for (let i = 0; i < count && limiters.size > 0; i++) {
+    for (let i = 0; i < SWEEP_STEP && limiters.size > 0; i++) {
       let next = (this.#cursor ??= limiters.entries()).next();
       if (next.done === true) {
         // Wrapped around: start again from the oldest key.
@@ -211,34 +209,48 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
         if (next.done === true) break;
       }
       const [key, limiter] = next.value;
-      if (!(limiter instanceof BaseRateLimiter && limiter.clock === this.clock ? idleAt(limiter, now) : limiter.idle)) {
-        this.#idleOnce.delete(key);
-      } else if (untilOne || this.#idleOnce.has(key)) {
-        this.delete(key);
-        dropped = true;
-        if (untilOne) return true;
-      } else {
-        this.#idleOnce.add(key);
-      }
+      if (!this.#isIdle(limiter, now)) this.#idleOnce.delete(key);
+      else if (this.#idleOnce.has(key)) this.delete(key);
+      else this.#idleOnce.add(key);
     }
-    return dropped;
   }
 
   /**
-   * Milliseconds until a held key can be dropped: the first limiter full again, its queue
-   * served. Only asked once the keyed limiter is full, when a sweep has visited every key too.
+   * Makes room when `maxKeys` keys are held: drops the oldest idle key at once, or else
+   * records in {@link KeyedLimiter.#roomIn} when one will be idle. One pass, one clock read.
+   *
+   * @returns whether a key was dropped.
    */
-  #roomIn(): number {
+  #evictOne(): boolean {
+    const now = this.clock.now();
+    let victim: { key: K } | undefined;
     let soonest = Infinity;
-    for (const limiter of this.#limiters.values()) soonest = Math.min(soonest, limiter.timeToAvailable(limiter.capacity));
-    return soonest;
+    this.#limiters.forEach((limiter, key) => {
+      if (victim !== undefined) return;
+      if (this.#isIdle(limiter, now)) victim = { key };
+      else soonest = Math.min(soonest, this.#timeToIdle(limiter, now));
+    });
+    if (victim !== undefined) return this.delete(victim.key);
+    this.#roomIn = soonest;
+    return false;
+  }
+
+  #isIdle(limiter: L, now: number): boolean {
+    return limiter instanceof BaseRateLimiter && limiter.clock === this.clock ? idleAt(limiter, now) : limiter.idle;
+  }
+
+  /** Milliseconds until `limiter` is full again with its queue served. */
+  #timeToIdle(limiter: L, now: number): number {
+    return limiter instanceof BaseRateLimiter && limiter.clock === this.clock
+      ? timeToAvailableFor(limiter, limiter.capacity, now)
+      : limiter.timeToAvailable(limiter.capacity);
   }
 
   /** The refusal of a new key when `maxKeys` busy keys leave no room. */
   #full(key: K): RateLimitError {
     return new RateLimitError(`Rate limit: ${this.maxKeys} keys are busy, none can be dropped for a new key`, {
       reason: 'max-keys',
-      retryAfter: this.#roomIn(),
+      retryAfter: this.#roomIn,
       key,
     });
   }

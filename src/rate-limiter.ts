@@ -157,6 +157,12 @@ const ACQUIRE_OPTIONS = ['signal', 'maxWait', 'priority'] as const;
 export let idleAt: (limiter: BaseRateLimiter, now: number) => boolean;
 
 /**
+ * `timeToAvailable` at a given reading of the limiter's clock, without serving due waiters
+ * first. Internal to the package.
+ */
+export let timeToAvailableFor: (limiter: BaseRateLimiter, cost: number, now: number) => number;
+
+/**
  * `acquire` on behalf of a `KeyedLimiter`: a refusal names the key, and a wait uses `timers`,
  * the keyed limiter's shared timer, when given. Internal to the package.
  */
@@ -345,6 +351,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
       const w = limiter.#wait;
       return (w === undefined || limiter[kOpen](w, now)) && limiter.isFullAt(now);
     };
+    timeToAvailableFor = (limiter, cost, now) => limiter[kPredict](cost, 0, now);
   }
 
   private [kAcquire](cost: number, options: AcquireOptions | undefined, key: unknown, timers: Clock | undefined): Promise<void> {
