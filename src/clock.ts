@@ -107,8 +107,9 @@ function arm(fn: () => void, ms: number, unref: boolean): () => void {
     immediate = delay < 1 && hasImmediate;
     const whole = hasImmediate ? Math.floor(delay) || 1 : Math.ceil(delay);
     handle = immediate ? setImmediate(fire) : setTimeout(fire, Math.min(whole, MAX_TIMEOUT));
-    // An unref'd immediate would not keep the event loop from blocking in its poll phase, so
-    // it could run a whole timer period late; it lasts under a millisecond, so keep it ref'd.
+    // An unref'd immediate does not keep the event loop from blocking in its poll phase: it
+    // would wait for whatever wakes the loop next, however late. It lasts under a millisecond,
+    // so keep it ref'd.
     if (unref && !immediate) handle.unref?.();
   };
   start(ms > 0 ? ms : 0);
