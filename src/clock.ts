@@ -56,7 +56,6 @@ interface Unrefable {
   unref?: () => void;
 }
 
-const hasImmediate = typeof setImmediate === 'function';
 const perf: { now(): number } = globalThis.performance ?? Date;
 // The clock's state lives in a typed array: numbers stored there are not boxed, so a reading
 // allocates nothing. [monotonic at the last wall check, wall then, credited offset, last reading]
@@ -85,41 +84,51 @@ function readSystemTime(): number {
   return state[LAST]!;
 }
 
+/**
+ * Runs `fn` on the next turn of the event loop, sooner than any timer: `setImmediate` in Node
+ * and Bun, a message through a fresh channel in browsers, workers and Deno. A turn is kept
+ * ref'd: it lasts under a millisecond, and an unref'd immediate would let Node's loop block in
+ * its poll phase until something else woke it, however late.
+ */
+const nextTurn: ((fn: () => void) => void) | undefined =
+  typeof setImmediate === 'function'
+    ? (fn) => void setImmediate(fn)
+    : typeof MessageChannel === 'function'
+      ? (fn) => {
+          const { port1, port2 } = new MessageChannel();
+          port1.onmessage = () => {
+            port1.close();
+            fn();
+          };
+          port2.postMessage(null);
+        }
+      : undefined;
+
 function arm(fn: () => void, ms: number, unref: boolean): () => void {
-  let handle: Unrefable | undefined;
-  let immediate = false;
-  let due = readSystemTime() + (ms > 0 ? ms : 0);
+  let timer: Unrefable | undefined;
+  let cancelled = false;
+  const due = readSystemTime() + (ms > 0 ? ms : 0);
+  // Timers run on a millisecond grid, wake up to a millisecond early, and browsers clamp
+  // nested ones to 4 ms: sleep for the whole milliseconds, then wait out the last fraction
+  // turn by turn of the event loop, so a grant is late by microseconds, not milliseconds.
+  const wait = (left: number): void => {
+    if (left < 1 && nextTurn !== undefined) return nextTurn(fire);
+    const whole = nextTurn === undefined ? Math.ceil(left) : Math.floor(left);
+    timer = setTimeout(fire, Math.min(whole, MAX_TIMEOUT));
+    if (unref) timer.unref?.();
+  };
   const fire = (): void => {
+    timer = undefined;
+    if (cancelled) return;
     const left = due - readSystemTime();
-    if (left > 0) {
-      // Fired early (a timer's precision, or a chunk of a long wait): wait for the rest.
-      start(left);
-      return;
-    }
-    handle = undefined;
-    fn();
+    if (left > 0) wait(left);
+    else fn();
   };
-  const start = (delay: number): void => {
-    // Node's timers run on a millisecond grid and often wake up to a millisecond early: sleep
-    // for the whole milliseconds, then wait out the last fraction turn by turn of the event
-    // loop (setImmediate), so a grant is late by microseconds, not a millisecond. Elsewhere
-    // there is no cheap turn (and nested timers are clamped to 4 ms), so round up instead.
-    immediate = delay < 1 && hasImmediate;
-    const whole = hasImmediate ? Math.floor(delay) || 1 : Math.ceil(delay);
-    handle = immediate ? setImmediate(fire) : setTimeout(fire, Math.min(whole, MAX_TIMEOUT));
-    // An unref'd immediate does not keep the event loop from blocking in its poll phase: it
-    // would wait for whatever wakes the loop next, however late. It lasts under a millisecond,
-    // so keep it ref'd.
-    if (unref && !immediate) handle.unref?.();
-  };
-  start(ms > 0 ? ms : 0);
+  wait(ms > 0 ? ms : 0);
   return () => {
-    if (handle !== undefined) {
-      if (immediate) clearImmediate(handle as ReturnType<typeof setImmediate>);
-      else clearTimeout(handle as ReturnType<typeof setTimeout>);
-    }
-    handle = undefined;
-    due = Infinity;
+    cancelled = true;
+    if (timer !== undefined) clearTimeout(timer as ReturnType<typeof setTimeout>);
+    timer = undefined;
   };
 }
 
