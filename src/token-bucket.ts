@@ -48,10 +48,8 @@ const ROUNDING = Number.EPSILON * 64;
  * ```
  */
 export class TokenBucket extends BaseRateLimiter {
-  /** The most tokens the bucket holds. */
-  readonly capacity: number = 1;
-  /** Milliseconds per token: `0` when the refill is infinite, `Infinity` when it is zero. */
-  readonly #interval: number = 0;
+  /** Capacity and interval, shared by the buckets a factory makes alike. */
+  readonly #shape: Shape;
   /**
    * The time at which the bucket is full again; with a zero refill, the tokens spent instead
    * (time cannot express a bucket that never refills).
@@ -70,40 +68,64 @@ export class TokenBucket extends BaseRateLimiter {
     const cap = checkNumber('capacity', capacity, 'a finite number > 0', 0, Number.MAX_VALUE, true);
     const rate = checkNumber('refillPerSecond', refillPerSecond, 'a number >= 0', 0, Infinity);
     const initial = initialTokens === undefined ? cap : checkNumber('initialTokens', initialTokens, `a number from 0 to the capacity ${cap}`, 0, cap);
-    this.capacity = cap;
-    const interval = 1000 / rate;
-    // A whole number of milliseconds is stored as a small integer, which V8 keeps unboxed.
-    this.#interval = Number.isInteger(interval) && interval <= 0x3fffffff ? interval | 0 : interval;
-    if (this.#interval === Infinity) this.#fullAt = cap - initial;
-    else this.#fullAt = initial === cap ? -Infinity : this.clock.now() + (cap - initial) * this.#interval;
+    const shape = (this.#shape = shapeOf(cap, 1000 / rate));
+    if (shape.interval === Infinity) this.#fullAt = cap - initial;
+    else this.#fullAt = initial === cap ? -Infinity : this.clock.now() + (cap - initial) * shape.interval;
   }
 
-  /** Tokens added per second (kept as milliseconds per token, one field less per key). */
+  /** The most tokens the bucket holds. */
+  get capacity(): number {
+    return this.#shape.capacity;
+  }
+
+  /** Tokens added per second. */
   get refillPerSecond(): number {
-    return 1000 / this.#interval;
+    return 1000 / this.#shape.interval;
   }
 
   protected availableAt(now: number): number {
-    if (this.#interval === Infinity) return this.capacity - this.#fullAt;
-    return this.#fullAt <= now ? this.capacity : this.capacity - (this.#fullAt - now) / this.#interval;
+    const { capacity, interval } = this.#shape;
+    if (interval === Infinity) return capacity - this.#fullAt;
+    return this.#fullAt <= now ? capacity : capacity - (this.#fullAt - now) / interval;
   }
 
   protected timeToAvailableAt(cost: number, now: number): number {
-    if (this.#interval === Infinity) return cost <= this.capacity - this.#fullAt ? 0 : Infinity;
+    const { capacity, interval } = this.#shape;
+    if (interval === Infinity) return cost <= capacity - this.#fullAt ? 0 : Infinity;
     const base = this.#fullAt > now ? this.#fullAt : now;
-    const wait = base + (cost - this.capacity) * this.#interval - now;
-    return wait > slack(base, this.capacity * this.#interval) ? wait : 0;
+    const wait = base + (cost - capacity) * interval - now;
+    return wait > slack(base, capacity * interval) ? wait : 0;
   }
 
   protected consumeAt(cost: number, now: number): void {
-    if (this.#interval === Infinity) this.#fullAt += cost;
-    else this.#fullAt = (this.#fullAt > now ? this.#fullAt : now) + cost * this.#interval;
+    const { interval } = this.#shape;
+    if (interval === Infinity) this.#fullAt += cost;
+    else this.#fullAt = (this.#fullAt > now ? this.#fullAt : now) + cost * interval;
   }
-
 
   protected override isFullAt(now: number): boolean {
-    return this.#interval === Infinity ? this.#fullAt === 0 : this.#fullAt <= now;
+    return this.#shape.interval === Infinity ? this.#fullAt === 0 : this.#fullAt <= now;
   }
+}
+
+/** What buckets made alike have in common. */
+interface Shape {
+  readonly capacity: number;
+  /** Milliseconds per token: `0` when the refill is infinite, `Infinity` when it is zero. */
+  readonly interval: number;
+}
+
+let lastShape: Shape = { capacity: 1, interval: 1000 };
+
+/**
+ * The shape of a new bucket. A factory makes its buckets alike, so the last shape is reused:
+ * one field per bucket instead of two, for a `KeyedLimiter` with a million keys.
+ */
+function shapeOf(capacity: number, interval: number): Shape {
+  // A whole number of milliseconds is stored as a small integer, which V8 keeps unboxed.
+  if (Number.isInteger(interval) && interval <= 0x3fffffff) interval |= 0;
+  if (lastShape.capacity !== capacity || lastShape.interval !== interval) lastShape = { capacity, interval };
+  return lastShape;
 }
 
 /** How far from `base` a computed instant may be off by rounding alone. */
