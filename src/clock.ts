@@ -202,3 +202,16 @@ export function createSystemClock(options: SystemClockOptions = {}): Clock {
  * ```
  */
 export const systemClock: Clock = createSystemClock();
+
+/**
+ * The wall clock: milliseconds since the Unix epoch, as `Date.now()`. It may jump; use it only
+ * to read absolute dates (an HTTP `Retry-After` date, an epoch reset), never to measure waits.
+ *
+ * @example
+ * ```ts
+ * wallTime(); //=> 1795000000000
+ * ```
+ */
+export function wallTime(): number {
+  return Date.now();
+}

@@ -4,6 +4,66 @@ import { RateLimitError } from './errors.js';
 import { checkClock, checkNumber, checkOptions, invalid } from './validate.js';
 
 /**
+ * Options every limiter built on {@link BaseRateLimiter} accepts, beside its own.
+ *
+ * @example
+ * ```ts
+ * new TokenBucket({ capacity: 5, refillPerSecond: 1, maxQueue: 100, onEvent: (e) => console.log(e.type) });
+ * ```
+ */
+export interface LimiterOptions {
+  /** Where time and timers come from; default `systemClock`. */
+  clock?: Clock | undefined;
+  /**
+   * The most callers waiting in `acquire` at once, default `Infinity`; `0` means "never wait".
+   * A caller that finds the queue full is rejected at once with a {@link RateLimitError}
+   * (`reason: 'queue-full'`); those already waiting keep their places.
+   */
+  maxQueue?: number | undefined;
+  /**
+   * Called on every grant, wait, refusal, abort and pause of this limiter, synchronously. Unset
+   * (the default), it costs nothing. An exception it throws is reported, not propagated.
+   */
+  onEvent?: ((event: LimiterEvent) => void) | undefined;
+}
+
+/** The names of {@link LimiterOptions}, for algorithms checking their options object. */
+export const LIMITER_OPTIONS = ['clock', 'maxQueue', 'onEvent'] as const;
+
+/**
+ * What happened:
+ * - `granted`: tokens were taken (`wait`: ms the caller waited, 0 when at once);
+ * - `queued`: a caller joined the queue (`wait`: its predicted wait);
+ * - `rejected`: a call was refused (`acquireNowait` false, `maxWait`, `maxQueue`; `wait`: the
+ *   predicted wait, `Infinity` when it never could be served);
+ * - `aborted`: a waiting caller's signal fired (`wait`: ms it had waited);
+ * - `paused`: `pause(ms)` was called (`wait`: the `ms` asked for, `cost` 0).
+ */
+export type LimiterEventType = 'granted' | 'queued' | 'rejected' | 'aborted' | 'paused';
+
+/**
+ * One observation passed to `onEvent`.
+ *
+ * @example
+ * ```ts
+ * const onEvent = (event: LimiterEvent) => {
+ *   if (event.type === 'rejected') console.warn(`refused ${event.cost} for ${String(event.key)}`);
+ * };
+ * ```
+ */
+export interface LimiterEvent {
+  readonly type: LimiterEventType;
+  /** The limiter it happened on. */
+  readonly limiter: RateLimiter;
+  /** The key, when the call came through a `KeyedLimiter`; otherwise `undefined`. */
+  readonly key: unknown;
+  /** Tokens asked for. */
+  readonly cost: number;
+  /** Milliseconds; see {@link LimiterEventType}. */
+  readonly wait: number;
+}
+
+/**
  * Options of a single {@link RateLimiter.acquire} call.
  *
  * @example
@@ -163,6 +223,13 @@ export let idleAt: (limiter: BaseRateLimiter, now: number) => boolean;
 export let timeToAvailableFor: (limiter: BaseRateLimiter, cost: number, now: number) => number;
 
 /**
+ * `acquireNowait` at a given reading of the limiter's clock, without checking the cost: what a
+ * composite does to each part once all have said yes. Counts in the part's stats. Internal to
+ * the package.
+ */
+export let grantAt: (limiter: BaseRateLimiter, cost: number, now: number) => boolean;
+
+/**
  * `acquire` on behalf of a `KeyedLimiter`: a refusal names the key, and a wait uses `timers`,
  * the keyed limiter's shared timer, when given. Internal to the package.
  */
@@ -196,18 +263,30 @@ export let acquireForKey: (
  * ```
  */
 export abstract class BaseRateLimiter implements RateLimiter {
-  /** The clock this limiter reads time from. */
-  readonly clock: Clock;
+  readonly #config: Config;
   #wait: WaitState | undefined;
   #granted = 0;
   #rejected = 0;
 
   /**
-   * @param clock - where time and timers come from; default {@link systemClock}.
-   * @throws TypeError when `clock` is not a {@link Clock}.
+   * @param options - `clock`, `maxQueue`, `onEvent` ({@link LimiterOptions}); other keys are
+   * left to the subclass to check.
+   * @throws TypeError when `clock` is not a {@link Clock} or `onEvent` not a function, or when
+   * given a clock itself instead of `{ clock }`.
+   * @throws RangeError when `maxQueue` is not a number >= 0.
    */
-  constructor(clock: Clock = systemClock) {
-    this.clock = checkClock('clock', clock);
+  constructor(options?: LimiterOptions) {
+    this.#config = configOf(options);
+  }
+
+  /** The clock this limiter reads time from. */
+  get clock(): Clock {
+    return this.#config.clock;
+  }
+
+  /** The most callers that may wait at once (`Infinity` when unbounded). */
+  get maxQueue(): number {
+    return this.#config.maxQueue;
   }
 
   /** The most tokens one call may take. */
@@ -254,12 +333,12 @@ export abstract class BaseRateLimiter implements RateLimiter {
 
   /** Tokens there now; waiters and pauses are not subtracted. */
   get available(): number {
-    return this.availableAt(this.clock.now());
+    return this.availableAt(this.#config.clock.now());
   }
 
   /** `true` when full, not paused and nobody waits: a fresh limiter would be the same. */
   get idle(): boolean {
-    return idleAt(this, this.clock.now());
+    return idleAt(this, this.#config.clock.now());
   }
 
   /** Counters since creation (a snapshot). */
@@ -283,7 +362,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
   timeToAvailable(cost = 1): number {
     checkCost(cost, this.capacity);
     if (cost === 0) return 0;
-    const now = this.clock.now();
+    const now = this.#config.clock.now();
     const w = this.#wait;
     if (w !== undefined && w.waiting > 0) this[kDrain](w, now);
     return this[kPredict](cost, 0, now);
@@ -305,7 +384,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
    */
   acquireNowait(cost = 1): boolean {
     if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) checkCost(cost, this.capacity);
-    const now = this.clock.now();
+    const now = this.#config.clock.now();
     const w = this.#wait;
     if ((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now)) {
       this.#granted++;
@@ -352,6 +431,14 @@ export abstract class BaseRateLimiter implements RateLimiter {
       return (w === undefined || limiter[kOpen](w, now)) && limiter.isFullAt(now);
     };
     timeToAvailableFor = (limiter, cost, now) => limiter[kPredict](cost, 0, now);
+    grantAt = (limiter, cost, now) => {
+      const w = limiter.#wait;
+      if ((w === undefined || limiter[kOpen](w, now)) && limiter.tryConsumeAt(cost, now)) {
+        limiter.#granted++;
+        return true;
+      }
+      return false;
+    };
   }
 
   private [kAcquire](cost: number, options: AcquireOptions | undefined, key: unknown, timers: Clock | undefined): Promise<void> {
@@ -373,7 +460,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
       this[kWaitState]().aborted++;
       return Promise.reject(signal.reason);
     }
-    const now = this.clock.now();
+    const now = this.#config.clock.now();
     let w = this.#wait;
     if (w !== undefined && w.waiting > 0) this[kDrain](w, now);
     if (cost === 0 || ((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now))) {
@@ -413,7 +500,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
   pause(ms: number): void {
     checkNumber('ms', ms, 'a number of milliseconds >= 0', 0, Infinity);
     const w = this[kWaitState]();
-    const until = this.clock.now() + ms;
+    const until = this.#config.clock.now() + ms;
     if (until > w.pausedUntil) w.pausedUntil = until;
   }
 
@@ -425,7 +512,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
   private [kWaitState](): WaitState {
     if (this.#wait === undefined) {
       const state: WaitState = {
-        timers: this.clock,
+        timers: this.#config.clock,
         queue: [],
         head: 0,
         waiting: 0,
@@ -438,9 +525,9 @@ export abstract class BaseRateLimiter implements RateLimiter {
         onTimer: () => {
           state.cancelTimer = undefined;
           state.timerAt = Infinity;
-          this[kDrain](state, this.clock.now());
+          this[kDrain](state, this.#config.clock.now());
         },
-        serve: () => this[kDrain](state, this.clock.now()),
+        serve: () => this[kDrain](state, this.#config.clock.now()),
       };
       this.#wait = state;
     }
@@ -535,6 +622,32 @@ export abstract class BaseRateLimiter implements RateLimiter {
     w.timerAt = at;
     if (wait !== Infinity) w.cancelTimer = w.timers.setTimeout(w.onTimer, wait);
   }
+}
+
+/** What limiters made alike share, so each carries one field for all three options. */
+interface Config {
+  readonly clock: Clock;
+  readonly maxQueue: number;
+  readonly onEvent: ((event: LimiterEvent) => void) | undefined;
+}
+
+let lastConfig: Config = { clock: systemClock, maxQueue: Infinity, onEvent: undefined };
+
+/** Checks the base options and returns the last config when it is the same (a factory's case). */
+function configOf(options: LimiterOptions | undefined): Config {
+  if (options === undefined) options = {};
+  else if (typeof options !== 'object' || options === null) invalid('options', 'an options object', options);
+  else if (typeof (options as Partial<Clock>).now === 'function' && typeof (options as Partial<Clock>).setTimeout === 'function') {
+    invalid('options', 'an options object such as { clock } (a Clock was passed itself)', options);
+  }
+  const { clock = systemClock, maxQueue = Infinity, onEvent } = options;
+  checkClock('clock', clock);
+  checkNumber('maxQueue', maxQueue, 'a number >= 0', 0, Infinity);
+  if (onEvent !== undefined && typeof onEvent !== 'function') invalid('onEvent', 'a function (event) => void', onEvent);
+  if (lastConfig.clock !== clock || lastConfig.maxQueue !== maxQueue || lastConfig.onEvent !== onEvent) {
+    lastConfig = { clock, maxQueue, onEvent };
+  }
+  return lastConfig;
 }
 
 function checkCost(cost: unknown, capacity: number): asserts cost is number {

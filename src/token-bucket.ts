@@ -1,5 +1,4 @@
-import type { Clock } from './clock.js';
-import { BaseRateLimiter } from './rate-limiter.js';
+import { BaseRateLimiter, LIMITER_OPTIONS, type LimiterOptions } from './rate-limiter.js';
 import { checkNumber, checkOptions } from './validate.js';
 
 /**
@@ -10,18 +9,16 @@ import { checkNumber, checkOptions } from './validate.js';
  * const options: TokenBucketOptions = { capacity: 10, refillPerSecond: 2, initialTokens: 0 };
  * ```
  */
-export interface TokenBucketOptions {
+export interface TokenBucketOptions extends LimiterOptions {
   /** The most tokens the bucket holds, and so the largest burst: a finite number > 0. */
   capacity: number;
   /** Tokens added per second, a number >= 0: `0` never refills, `Infinity` is always full. */
   refillPerSecond: number;
   /** Tokens at creation, from 0 to `capacity`; default `capacity` (starts full). */
   initialTokens?: number | undefined;
-  /** Where time and timers come from; default `systemClock`. */
-  clock?: Clock | undefined;
 }
 
-const OPTION_NAMES = ['capacity', 'refillPerSecond', 'initialTokens', 'clock'] as const;
+const OPTION_NAMES = ['capacity', 'refillPerSecond', 'initialTokens', ...LIMITER_OPTIONS] as const;
 
 /**
  * Relative slack when comparing a computed instant with now: `t + x - x` is not always `t` in
@@ -57,14 +54,15 @@ export class TokenBucket extends BaseRateLimiter {
   #fullAt = -Infinity;
 
   /**
-   * @param options - `capacity`, `refillPerSecond`, `initialTokens`, `clock`.
+   * @param options - `capacity`, `refillPerSecond`, `initialTokens`, and the {@link LimiterOptions}
+   * `clock`, `maxQueue`, `onEvent`.
    * @throws TypeError for an option of the wrong type or an unknown option.
    * @throws RangeError for a capacity that is not finite and > 0, a negative or NaN refill, or
    * initial tokens outside `[0, capacity]`.
    */
   constructor(options: TokenBucketOptions) {
-    const { capacity, refillPerSecond, initialTokens, clock } = checkOptions('TokenBucket options', options, OPTION_NAMES);
-    super(clock);
+    const { capacity, refillPerSecond, initialTokens } = checkOptions('TokenBucket options', options, OPTION_NAMES);
+    super(options);
     const cap = checkNumber('capacity', capacity, 'a finite number > 0', 0, Number.MAX_VALUE, true);
     const rate = checkNumber('refillPerSecond', refillPerSecond, 'a number >= 0', 0, Infinity);
     const initial = initialTokens === undefined ? cap : checkNumber('initialTokens', initialTokens, `a number from 0 to the capacity ${cap}`, 0, cap);

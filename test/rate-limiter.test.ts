@@ -21,7 +21,7 @@ class EveryWindow extends BaseRateLimiter {
   #used = 0;
 
   constructor(limit: number, interval: number, clock: Clock) {
-    super(clock);
+    super({ clock });
     this.capacity = limit;
     this.#interval = interval;
   }
