@@ -1,6 +1,19 @@
 import { systemClock, type Clock } from './clock.js';
 import { RateLimitError } from './errors.js';
-import { acquireForKey, BaseRateLimiter, idleAt, timeToAvailableFor, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
+import {
+  acquireForKey,
+  BaseRateLimiter,
+  idleAt,
+  nowaitForKey,
+  pauseForKey,
+  reserveForKey,
+  timeToAvailableFor,
+  type AcquireOptions,
+  type LimiterEvent,
+  type RateLimiter,
+  type Reservation,
+  type ReserveOptions,
+} from './rate-limiter.js';
 import { createTimerGroup, type TimerGroup } from './timer-group.js';
 import { checkClock, checkNumber, checkOptions, invalid } from './validate.js';
 
@@ -23,9 +36,32 @@ export interface KeyedLimiterOptions {
    * this same clock share one timer for all their waiters.
    */
   clock?: Clock | undefined;
+  /**
+   * Called on every grant, wait, refusal, abort and pause of every key's limiter, with the key
+   * in `event.key` (see {@link LimiterEvent}). Unset, it costs nothing. Limiters that are not
+   * built on `BaseRateLimiter` report only `acquireNowait` and `pause` through it.
+   */
+  onEvent?: ((event: LimiterEvent) => void) | undefined;
 }
 
-const OPTION_NAMES = ['maxKeys', 'clock'] as const;
+/**
+ * Counters of a {@link KeyedLimiter} since it was created.
+ *
+ * @example
+ * ```ts
+ * perTenant.stats; //=> { created: 120, dropped: 100, live: 20 }
+ * ```
+ */
+export interface KeyedLimiterStats {
+  /** Limiters the factory made (a key dropped and used again counts again). */
+  readonly created: number;
+  /** Keys let go: idle ones swept or evicted, `prune`, `delete`, `clear`. */
+  readonly dropped: number;
+  /** Keys held now (`created - dropped`). */
+  readonly live: number;
+}
+
+const OPTION_NAMES = ['maxKeys', 'clock', 'onEvent'] as const;
 
 /**
  * Keys looked at each time a key is created. A key goes on its second idle visit, so four
@@ -68,18 +104,23 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
   readonly #idleOnce = new Set<K>();
   /** When the last refused new key found no room: milliseconds until a held key is idle. */
   #roomIn = 0;
+  readonly #onEvent: ((event: LimiterEvent) => void) | undefined;
+  #created = 0;
+  #dropped = 0;
 
   /**
    * @param factory - makes the limiter for a key, called on its first use (and again after it
    * was dropped). It must return a {@link RateLimiter}.
-   * @param options - `maxKeys`, `clock`.
+   * @param options - `maxKeys`, `clock`, `onEvent`.
    * @throws TypeError when `factory` is not a function, or for a bad or unknown option.
    * @throws RangeError when `maxKeys` is not a number >= 1.
    */
   constructor(factory: (key: K) => L, options?: KeyedLimiterOptions) {
     if (typeof factory !== 'function') invalid('factory', 'a function (key) => RateLimiter', factory);
-    const { maxKeys = Infinity, clock = systemClock } = checkOptions('KeyedLimiter options', options, OPTION_NAMES);
+    const { maxKeys = Infinity, clock = systemClock, onEvent } = checkOptions('KeyedLimiter options', options, OPTION_NAMES);
     checkNumber('maxKeys', maxKeys, 'a number >= 1', 1, Infinity);
+    if (onEvent !== undefined && typeof onEvent !== 'function') invalid('onEvent', 'a function (event) => void', onEvent);
+    this.#onEvent = onEvent;
     this.#factory = factory;
     this.maxKeys = maxKeys;
     this.clock = checkClock('clock', clock);
@@ -89,6 +130,11 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
   /** Keys held now. */
   get size(): number {
     return this.#limiters.size;
+  }
+
+  /** Keys created, dropped and held since creation (a snapshot). */
+  get stats(): KeyedLimiterStats {
+    return { created: this.#created, dropped: this.#dropped, live: this.#limiters.size };
   }
 
   /**
@@ -116,11 +162,14 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
    */
   delete(key: K): boolean {
     this.#idleOnce.delete(key);
-    return this.#limiters.delete(key);
+    if (!this.#limiters.delete(key)) return false;
+    this.#dropped++;
+    return true;
   }
 
   /** Forgets every key (waiters are still served, as with {@link KeyedLimiter.delete}). */
   clear(): void {
+    this.#dropped += this.#limiters.size;
     this.#limiters.clear();
     this.#idleOnce.clear();
     this.#cursor = undefined;
@@ -151,7 +200,114 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
    */
   acquireNowait(key: K, cost = 1): boolean {
     const limiter = this.#limiters.get(key) ?? this.#create(key);
-    return limiter !== undefined && limiter.acquireNowait(cost);
+    if (limiter === undefined) return false;
+    if (this.#onEvent === undefined) return limiter.acquireNowait(cost);
+    if (limiter instanceof BaseRateLimiter) return nowaitForKey(limiter, key, cost, this.#onEvent);
+    const granted = limiter.acquireNowait(cost);
+    this.#onEvent({ type: granted ? 'granted' : 'rejected', limiter, key, cost, wait: granted ? 0 : limiter.timeToAvailable(cost) });
+    return granted;
+  }
+
+  /**
+   * Takes `cost` tokens from the first of `keys` whose limiter can grant them now — the
+   * "several API keys, one job" case. Keys are tried in the order given: pass them rotated to
+   * spread the load.
+   *
+   * @param keys - the candidates, at least one.
+   * @param cost - tokens; default 1.
+   * @returns the key granted, or `undefined` when none can grant now.
+   * @throws TypeError when `keys` is not an iterable; RangeError when it is empty.
+   * @example
+   * ```ts
+   * const perApiKey = new KeyedLimiter(() => new TokenBucket({ capacity: 1, refillPerSecond: 1 }));
+   * perApiKey.acquireNowaitAny(['key-a', 'key-b']); //=> 'key-a'
+   * perApiKey.acquireNowaitAny(['key-a', 'key-b']); //=> 'key-b'
+   * perApiKey.acquireNowaitAny(['key-a', 'key-b']); //=> undefined
+   * ```
+   */
+  acquireNowaitAny(keys: Iterable<K>, cost = 1): K | undefined {
+    let any = false;
+    for (const key of checkKeys(keys)) {
+      any = true;
+      if (this.acquireNowait(key, cost)) return key;
+    }
+    if (!any) invalid('keys', 'a non-empty iterable of keys', keys, RangeError);
+    return undefined;
+  }
+
+  /**
+   * Waits for `cost` tokens from whichever of `keys` can serve soonest, and resolves with that
+   * key. The choice is made at the call, by the waits predicted then (ties go to the earlier
+   * key); the caller then waits on that key alone, so nothing is taken from the others.
+   *
+   * @param keys - the candidates, at least one.
+   * @param cost - tokens; default 1.
+   * @param options - as for {@link KeyedLimiter.acquire}; `maxWait` applies to the chosen key.
+   * @returns a promise of the key granted.
+   * @throws (rejects) as {@link KeyedLimiter.acquire}; `'max-keys'` only when no candidate
+   * fits; TypeError / RangeError for `keys` that is not a non-empty iterable.
+   * @example
+   * ```ts
+   * const perApiKey = new KeyedLimiter(() => new TokenBucket({ capacity: 10, refillPerSecond: 1 }));
+   * const apiKey = await perApiKey.acquireAny(['key-a', 'key-b']); //=> 'key-a'
+   * ```
+   */
+  acquireAny(keys: Iterable<K>, cost = 1, options?: AcquireOptions): Promise<K> {
+    let best: K | undefined;
+    let bestWait = Infinity;
+    let found = false;
+    let fits = false;
+    try {
+      const now = this.clock.now();
+      for (const key of checkKeys(keys)) {
+        const limiter = this.#limiters.get(key) ?? this.#create(key);
+        if (!found) best = key;
+        found = true;
+        if (limiter === undefined) continue;
+        const wait = limiter instanceof BaseRateLimiter && limiter.clock === this.clock
+          ? timeToAvailableFor(limiter, cost, now)
+          : limiter.timeToAvailable(cost);
+        if (!fits || wait < bestWait) {
+          best = key;
+          bestWait = wait;
+          fits = true;
+        }
+        if (wait === 0) break;
+      }
+      if (!found) invalid('keys', 'a non-empty iterable of keys', keys, RangeError);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const key = best as K;
+    return this.acquire(key, cost, options).then(() => key);
+  }
+
+  /**
+   * Books `cost` tokens of `key`'s limiter; see {@link RateLimiter.reserve}.
+   *
+   * @throws RateLimitError (`reason: 'max-keys'`) when `maxKeys` keys are busy.
+   */
+  reserve(key: K, cost = 1, options?: ReserveOptions): Reservation {
+    const limiter = this.get(key);
+    if (!(limiter instanceof BaseRateLimiter)) return limiter.reserve(cost, options);
+    return reserveForKey(limiter, key, cost, options, limiter.clock === this.clock ? this.#timers : undefined, this.#onEvent);
+  }
+
+  /**
+   * Pauses `key`'s limiter for `ms` milliseconds; see {@link RateLimiter.pause}. This is how a
+   * server's "slow down" for one key is applied.
+   *
+   * @throws RateLimitError (`reason: 'max-keys'`) when `maxKeys` keys are busy.
+   * @throws TypeError / RangeError when `ms` is not a number >= 0.
+   */
+  pause(key: K, ms: number): void {
+    const limiter = this.get(key);
+    if (limiter instanceof BaseRateLimiter) {
+      pauseForKey(limiter, key, ms, this.#onEvent);
+    } else {
+      limiter.pause(ms);
+      this.#onEvent?.({ type: 'paused', limiter, key, cost: 0, wait: ms });
+    }
   }
 
   /**
@@ -169,7 +325,7 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
     }
     if (limiter === undefined) return Promise.reject(this.#full(key));
     if (!(limiter instanceof BaseRateLimiter)) return limiter.acquire(cost, options);
-    return acquireForKey(limiter, key, cost, options, limiter.clock === this.clock ? this.#timers : undefined);
+    return acquireForKey(limiter, key, cost, options, limiter.clock === this.clock ? this.#timers : undefined, this.#onEvent);
   }
 
   /**
@@ -190,6 +346,7 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
     const limiter = this.#factory(key);
     if (!isRateLimiter(limiter)) invalid('factory(key)', 'a RateLimiter', limiter);
     limiters.set(key, limiter);
+    this.#created++;
     return limiter;
   }
 
@@ -266,4 +423,11 @@ function isRateLimiter(value: unknown): value is RateLimiter {
     typeof candidate.timeToAvailable === 'function' &&
     typeof candidate.pause === 'function'
   );
+}
+
+function checkKeys<K>(keys: Iterable<K>): Iterable<K> {
+  if (typeof (keys as Partial<Iterable<K>> | null)?.[Symbol.iterator] !== 'function' || typeof keys === 'string') {
+    invalid('keys', 'an iterable of keys (an array, a Set…)', keys);
+  }
+  return keys;
 }

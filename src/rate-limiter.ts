@@ -22,7 +22,8 @@ export interface LimiterOptions {
   maxQueue?: number | undefined;
   /**
    * Called on every grant, wait, refusal, abort and pause of this limiter, synchronously. Unset
-   * (the default), it costs nothing. An exception it throws is reported, not propagated.
+   * (the default), it costs nothing. An exception it throws does not reach the caller; it
+   * surfaces as an unhandled promise rejection.
    */
   onEvent?: ((event: LimiterEvent) => void) | undefined;
 }
@@ -139,40 +140,99 @@ export interface RateLimiter {
   acquireNowait(cost?: number): boolean;
   /** Resolves once `cost` tokens have been taken for the caller. */
   acquire(cost?: number, options?: AcquireOptions): Promise<void>;
+  /**
+   * Books `cost` tokens now: `{ ok, delay, cancel }`, the caller acting after `delay` ms by
+   * itself; `cancel()` before then gives the place back.
+   */
+  reserve(cost?: number, options?: ReserveOptions): Reservation;
   /** Grants nothing for the next `ms` milliseconds; never shortens a pause already running. */
   pause(ms: number): void;
 }
 
-/** One caller in a queue. */
-class Waiter implements Abortable {
-  /** Served or aborted: an aborted waiter stays in the array, as a gap, until the head. */
+/**
+ * What {@link RateLimiter.reserve} returns: the caller's turn, booked now.
+ *
+ * @example
+ * ```ts
+ * const r = bucket.reserve(1, { maxWait: 1_000 });
+ * if (r.ok) setTimeout(send, r.delay);
+ * else console.log(`try again in ${r.delay} ms`);
+ * ```
+ */
+export interface Reservation {
+  /** `true` when the tokens are booked; `false` when refused (`maxWait`, `maxQueue`, never). */
+  readonly ok: boolean;
+  /**
+   * Milliseconds from the `reserve` call until the caller may act: `0` when the tokens were
+   * taken at once. When refused, the predicted wait that was too long (`Infinity` when it never
+   * could be served).
+   */
+  readonly delay: number;
+  /**
+   * Gives the booking back before its time, so the callers behind it move up. A no-op when
+   * refused, after its time, or when called again.
+   */
+  cancel(): void;
+}
+
+/** One caller in a queue: an `acquire` waiting, or a reservation booked. */
+class Waiter implements Abortable, Reservation {
+  /** Served, aborted or cancelled: it stays in the array, as a gap, until the head. */
   gone = false;
+  readonly ok = true;
 
   constructor(
-    /** Tokens wanted; 0 once aborted, so sums over the queue skip it. */
+    /** Tokens wanted; 0 once gone, so sums over the queue skip it. */
     public cost: number,
     readonly priority: number,
-    readonly resolve: () => void,
-    readonly reject: (reason: unknown) => void,
+    /**
+     * From this instant on, later callers of a higher priority may no longer overtake it (its
+     * predicted turn when it joined): a due waiter is never starved. `-Infinity` for a
+     * reservation, whose delay was promised.
+     */
+    readonly dueAt: number,
+    /** When it joined. */
+    readonly since: number,
+    readonly delay: number,
+    readonly resolve: (() => void) | undefined,
+    readonly reject: ((reason: unknown) => void) | undefined,
     readonly signal: AbortSignal | undefined,
+    readonly key: unknown,
+    readonly sink: EventSink | undefined,
     readonly state: WaitState,
   ) {}
 
-  /** Leaves the queue at once; the limiter serves the waiters behind it afterwards. */
+  /** Leaves the queue at once, rejecting with `reason`; the limiter serves those behind it. */
   abort(reason: unknown): (() => void) | undefined {
-    if (this.gone) return undefined;
+    if (!this.leave()) return undefined;
+    this.state.aborted++;
+    this.state.onLeave(this, true);
+    this.reject?.(reason);
+    return this.state.queue[this.state.head] === this ? this.state.serve : undefined;
+  }
+
+  cancel(): void {
+    if (!this.leave()) return;
+    this.state.onLeave(this, false);
+    if (this.state.queue[this.state.head] === this) this.state.serve();
+  }
+
+  /** @returns whether it was still waiting. */
+  private leave(): boolean {
+    if (this.gone) return false;
     const w = this.state;
-    const wasHead = w.queue[w.head] === this;
     this.gone = true;
     w.queuedCost -= this.cost;
     this.cost = 0;
     w.waiting--;
     w.gaps++;
-    w.aborted++;
-    this.reject(reason);
-    return wasHead ? w.serve : undefined;
+    if (this.signal !== undefined) unwatch(this.signal, this);
+    return true;
   }
 }
+
+/** Where a `KeyedLimiter` wants the events of its keys. */
+type EventSink = (event: LimiterEvent) => void;
 
 /** The waiting machinery of one limiter, created on its first wait or pause. */
 interface WaitState {
@@ -181,9 +241,9 @@ interface WaitState {
   /** Waiters in service order, from `head` on; entries before `head` are served. */
   queue: (Waiter | undefined)[];
   head: number;
-  /** Waiters in the queue not aborted. */
+  /** Waiters in the queue not gone. */
   waiting: number;
-  /** Aborted waiters still in the queue. */
+  /** Gone waiters still in the queue. */
   gaps: number;
   /** Sum of the waiters' costs. */
   queuedCost: number;
@@ -194,21 +254,48 @@ interface WaitState {
   readonly onTimer: () => void;
   /** Serves whatever is due now (after an abort at the head). */
   readonly serve: () => void;
+  /** Reports an abort or a cancellation. */
+  readonly onLeave: (waiter: Waiter, aborted: boolean) => void;
 }
 
 // Internal methods are keyed by module symbols, not `#private`: a class with private methods
 // carries a brand slot per instance, and every byte counts for a limiter per key.
 const kAcquire = Symbol('acquire');
+const kNowait = Symbol('nowait');
+const kReserve = Symbol('reserve');
+const kPause = Symbol('pause');
 const kOpen = Symbol('open');
 const kWaitState = Symbol('waitState');
+const kSlot = Symbol('slot');
 const kPredict = Symbol('predict');
+const kRefuse = Symbol('refuse');
 const kEnqueue = Symbol('enqueue');
 const kDrain = Symbol('drain');
 const kArm = Symbol('arm');
+const kEmit = Symbol('emit');
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
+const noop = (): void => {};
+
+/** The reservation of tokens taken at once: nothing to cancel. */
+const GRANTED_NOW: Reservation = Object.freeze({ ok: true, delay: 0, cancel: noop });
+
 const ACQUIRE_OPTIONS = ['signal', 'maxWait', 'priority'] as const;
+const RESERVE_OPTIONS = ['maxWait'] as const;
+
+/**
+ * Options of {@link RateLimiter.reserve}.
+ *
+ * @example
+ * ```ts
+ * bucket.reserve(1, { maxWait: 2_000 });
+ * ```
+ */
+export interface ReserveOptions {
+  /** The longest delay in ms accepted, default `Infinity`; longer → refused (`ok: false`). */
+  maxWait?: number | undefined;
+}
 
 /**
  * `idle` at a given reading of the limiter's clock, so a `KeyedLimiter` sweeping several keys
@@ -230,8 +317,8 @@ export let timeToAvailableFor: (limiter: BaseRateLimiter, cost: number, now: num
 export let grantAt: (limiter: BaseRateLimiter, cost: number, now: number) => boolean;
 
 /**
- * `acquire` on behalf of a `KeyedLimiter`: a refusal names the key, and a wait uses `timers`,
- * the keyed limiter's shared timer, when given. Internal to the package.
+ * `acquire` on behalf of a `KeyedLimiter`: a refusal names the key, a wait uses `timers`, the
+ * keyed limiter's shared timer, when given, and events also go to `sink`. Internal.
  */
 export let acquireForKey: (
   limiter: BaseRateLimiter,
@@ -239,14 +326,32 @@ export let acquireForKey: (
   cost: number,
   options: AcquireOptions | undefined,
   timers: Clock | undefined,
+  sink: EventSink | undefined,
 ) => Promise<void>;
+
+/** `acquireNowait` on behalf of a `KeyedLimiter` (events name the key). Internal. */
+export let nowaitForKey: (limiter: BaseRateLimiter, key: unknown, cost: number, sink: EventSink | undefined) => boolean;
+
+/** `reserve` on behalf of a `KeyedLimiter`. Internal. */
+export let reserveForKey: (
+  limiter: BaseRateLimiter,
+  key: unknown,
+  cost: number,
+  options: ReserveOptions | undefined,
+  timers: Clock | undefined,
+  sink: EventSink | undefined,
+) => Reservation;
+
+/** `pause` on behalf of a `KeyedLimiter`. Internal. */
+export let pauseForKey: (limiter: BaseRateLimiter, key: unknown, ms: number, sink: EventSink | undefined) => void;
 
 /**
  * The base every algorithm extends. An algorithm supplies four things, each told the time
  * explicitly so one decision reads the clock once: `capacity`, `availableAt(now)`,
  * `timeToAvailableAt(cost, now)` and `consumeAt(cost, now)`. The base gives it
- * `acquireNowait`, `acquire` (FIFO queue with priorities, abort, `maxWait`), `pause`, `idle`
- * and `stats`, with one timer for the head of the queue and none when nobody waits.
+ * `acquireNowait`, `acquire` (queue with priorities, abort, `maxWait`, `maxQueue`), `reserve`,
+ * `pause`, `idle`, `stats` and `onEvent`, with one timer for the head of the queue and none
+ * when nobody waits.
  *
  * @example
  * ```ts
@@ -383,25 +488,14 @@ export abstract class BaseRateLimiter implements RateLimiter {
    * ```
    */
   acquireNowait(cost = 1): boolean {
-    if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) checkCost(cost, this.capacity);
-    const now = this.#config.clock.now();
-    const w = this.#wait;
-    if ((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now)) {
-      this.#granted++;
-      return true;
-    }
-    if (cost === 0) {
-      this.#granted++;
-      return true;
-    }
-    this.#rejected++;
-    return false;
+    return this[kNowait](cost, undefined, undefined);
   }
 
   /**
    * Waits for `cost` tokens and takes them. When they are there and nobody waits, it resolves
    * at once without a timer. Otherwise the caller joins the queue: higher `priority` first,
-   * call order within a priority.
+   * call order within a priority — except that a caller whose predicted turn has come is never
+   * overtaken again, so a steady stream of higher priorities cannot starve it.
    *
    * Never throws: every failure is a rejected promise.
    *
@@ -411,7 +505,8 @@ export abstract class BaseRateLimiter implements RateLimiter {
    * @throws (rejects) `signal.reason` when aborted, before or during the wait; the caller
    * leaves the queue at once and later callers move up.
    * @throws (rejects) {@link RateLimitError} with `reason: 'max-wait'` when the predicted wait
-   * exceeds `maxWait`, decided up front; `retryAfter` is that prediction.
+   * exceeds `maxWait`, decided up front (`retryAfter` is that prediction), or `'queue-full'`
+   * when `maxQueue` callers already wait.
    * @throws (rejects) TypeError / RangeError for a bad cost or option.
    * @example
    * ```ts
@@ -421,67 +516,30 @@ export abstract class BaseRateLimiter implements RateLimiter {
    * ```
    */
   acquire(cost = 1, options?: AcquireOptions): Promise<void> {
-    return this[kAcquire](cost, options, undefined, undefined);
+    return this[kAcquire](cost, options, undefined, undefined, undefined);
   }
 
-  static {
-    acquireForKey = (limiter, key, cost, options, timers) => limiter[kAcquire](cost, options, key, timers);
-    idleAt = (limiter, now) => {
-      const w = limiter.#wait;
-      return (w === undefined || limiter[kOpen](w, now)) && limiter.isFullAt(now);
-    };
-    timeToAvailableFor = (limiter, cost, now) => limiter[kPredict](cost, 0, now);
-    grantAt = (limiter, cost, now) => {
-      const w = limiter.#wait;
-      if ((w === undefined || limiter[kOpen](w, now)) && limiter.tryConsumeAt(cost, now)) {
-        limiter.#granted++;
-        return true;
-      }
-      return false;
-    };
-  }
-
-  private [kAcquire](cost: number, options: AcquireOptions | undefined, key: unknown, timers: Clock | undefined): Promise<void> {
-    let signal: AbortSignal | undefined;
-    let maxWait = Infinity;
-    let priority = 0;
-    try {
-      if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) checkCost(cost, this.capacity);
-      if (options !== undefined) {
-        checkAcquireOptions(options);
-        signal = options.signal;
-        maxWait = options.maxWait ?? Infinity;
-        priority = options.priority ?? 0;
-      }
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (signal?.aborted === true) {
-      this[kWaitState]().aborted++;
-      return Promise.reject(signal.reason);
-    }
-    const now = this.#config.clock.now();
-    let w = this.#wait;
-    if (w !== undefined && w.waiting > 0) this[kDrain](w, now);
-    if (cost === 0 || ((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now))) {
-      this.#granted++;
-      return RESOLVED;
-    }
-    const wait = this[kPredict](cost, priority, now);
-    if (wait > maxWait) {
-      this.#rejected++;
-      return Promise.reject(
-        new RateLimitError(`Rate limit: the wait of ${Math.ceil(wait)} ms exceeds maxWait ${maxWait} ms`, {
-          reason: 'max-wait',
-          retryAfter: wait,
-          key,
-        }),
-      );
-    }
-    w ??= this[kWaitState]();
-    // Nobody waits, so no timer is armed: the timer may move to the shared one.
-    if (timers !== undefined && w.waiting === 0) w.timers = timers;
-    return this[kEnqueue](w, cost, priority, signal, now);
+  /**
+   * Books `cost` tokens now and says when the caller may act — the caller waits `delay` ms by
+   * itself (like Go's `Reserve`). A booking is served in the queue like an `acquire` and is
+   * never overtaken, so the delay holds unless a later `pause` pushes the whole queue back.
+   * `cancel()` before its time gives the place back.
+   *
+   * @param cost - tokens, from 0 to `capacity`; default 1.
+   * @param options - `maxWait` (ms): a longer delay is refused (`ok: false`), nothing booked.
+   * @returns the {@link Reservation}; when the tokens are there now, `{ ok: true, delay: 0 }`
+   * with the tokens already taken.
+   * @throws TypeError / RangeError for a bad cost or option.
+   * @example
+   * ```ts
+   * const bucket = new TokenBucket({ capacity: 1, refillPerSecond: 1 });
+   * bucket.reserve(); //=> { ok: true, delay: 0 }
+   * const next = bucket.reserve(); //=> { ok: true, delay: 1000 }
+   * next.cancel(); // the next caller gets that second instead
+   * ```
+   */
+  reserve(cost = 1, options?: ReserveOptions): Reservation {
+    return this[kReserve](cost, options, undefined, undefined, undefined);
   }
 
   /**
@@ -498,10 +556,151 @@ export abstract class BaseRateLimiter implements RateLimiter {
    * ```
    */
   pause(ms: number): void {
+    this[kPause](ms, undefined, undefined);
+  }
+
+  static {
+    acquireForKey = (limiter, key, cost, options, timers, sink) => limiter[kAcquire](cost, options, key, timers, sink);
+    nowaitForKey = (limiter, key, cost, sink) => limiter[kNowait](cost, key, sink);
+    reserveForKey = (limiter, key, cost, options, timers, sink) => limiter[kReserve](cost, options, key, timers, sink);
+    pauseForKey = (limiter, key, ms, sink) => limiter[kPause](ms, key, sink);
+    idleAt = (limiter, now) => {
+      const w = limiter.#wait;
+      return (w === undefined || limiter[kOpen](w, now)) && limiter.isFullAt(now);
+    };
+    timeToAvailableFor = (limiter, cost, now) => limiter[kPredict](cost, 0, now);
+    grantAt = (limiter, cost, now) => {
+      const w = limiter.#wait;
+      if ((w === undefined || limiter[kOpen](w, now)) && limiter.tryConsumeAt(cost, now)) {
+        limiter.#granted++;
+        if (limiter.#config.onEvent !== undefined) limiter[kEmit]('granted', cost, 0, undefined, undefined);
+        return true;
+      }
+      return false;
+    };
+  }
+
+  private [kNowait](cost: number, key: unknown, sink: EventSink | undefined): boolean {
+    if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) checkCost(cost, this.capacity);
+    const now = this.#config.clock.now();
+    const w = this.#wait;
+    if (((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now)) || cost === 0) {
+      this.#granted++;
+      if (this.#config.onEvent !== undefined || sink !== undefined) this[kEmit]('granted', cost, 0, key, sink);
+      return true;
+    }
+    this.#rejected++;
+    if (this.#config.onEvent !== undefined || sink !== undefined) {
+      this[kEmit]('rejected', cost, this[kPredict](cost, 0, now), key, sink);
+    }
+    return false;
+  }
+
+  private [kAcquire](
+    cost: number,
+    options: AcquireOptions | undefined,
+    key: unknown,
+    timers: Clock | undefined,
+    sink: EventSink | undefined,
+  ): Promise<void> {
+    let signal: AbortSignal | undefined;
+    let maxWait = Infinity;
+    let priority = 0;
+    try {
+      if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) checkCost(cost, this.capacity);
+      if (options !== undefined) {
+        checkAcquireOptions(options);
+        signal = options.signal;
+        maxWait = options.maxWait ?? Infinity;
+        priority = options.priority ?? 0;
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal?.aborted === true) {
+      this[kWaitState]().aborted++;
+      if (this.#config.onEvent !== undefined || sink !== undefined) this[kEmit]('aborted', cost, 0, key, sink);
+      return Promise.reject(signal.reason);
+    }
+    const now = this.#config.clock.now();
+    let w = this.#wait;
+    if (w !== undefined && w.waiting > 0) this[kDrain](w, now);
+    if (cost === 0 || ((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now))) {
+      this.#granted++;
+      if (this.#config.onEvent !== undefined || sink !== undefined) this[kEmit]('granted', cost, 0, key, sink);
+      return RESOLVED;
+    }
+    const wait = this[kPredict](cost, priority, now);
+    const refusal = this[kRefuse](cost, wait, maxWait, key, sink);
+    if (refusal !== undefined) return Promise.reject(refusal);
+    w ??= this[kWaitState]();
+    // Nobody waits, so no timer is armed: the timer may move to the shared one.
+    if (timers !== undefined && w.waiting === 0) w.timers = timers;
+    return new Promise<void>((resolve, reject) => {
+      this[kEnqueue](w, new Waiter(cost, priority, now + wait, now, wait, resolve, reject, signal, key, sink, w), now);
+    });
+  }
+
+  private [kReserve](
+    cost: number,
+    options: ReserveOptions | undefined,
+    key: unknown,
+    timers: Clock | undefined,
+    sink: EventSink | undefined,
+  ): Reservation {
+    checkCost(cost, this.capacity);
+    const { maxWait = Infinity } = checkOptions('options', options, RESERVE_OPTIONS);
+    checkNumber('maxWait', maxWait, 'a number of milliseconds >= 0', 0, Infinity);
+    const now = this.#config.clock.now();
+    let w = this.#wait;
+    if (w !== undefined && w.waiting > 0) this[kDrain](w, now);
+    if (cost === 0 || ((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now))) {
+      this.#granted++;
+      if (this.#config.onEvent !== undefined || sink !== undefined) this[kEmit]('granted', cost, 0, key, sink);
+      return GRANTED_NOW;
+    }
+    // Nothing can overtake a booking, so it goes to the end of the queue.
+    const wait = this[kPredict](cost, -Infinity, now);
+    if (this[kRefuse](cost, wait, maxWait, key, sink) !== undefined) return { ok: false, delay: wait, cancel: noop };
+    w ??= this[kWaitState]();
+    if (timers !== undefined && w.waiting === 0) w.timers = timers;
+    const waiter = new Waiter(cost, -Infinity, -Infinity, now, wait, undefined, undefined, undefined, key, sink, w);
+    this[kEnqueue](w, waiter, now);
+    return waiter;
+  }
+
+  private [kPause](ms: number, key: unknown, sink: EventSink | undefined): void {
     checkNumber('ms', ms, 'a number of milliseconds >= 0', 0, Infinity);
     const w = this[kWaitState]();
     const until = this.#config.clock.now() + ms;
     if (until > w.pausedUntil) w.pausedUntil = until;
+    if (this.#config.onEvent !== undefined || sink !== undefined) this[kEmit]('paused', 0, ms, key, sink);
+  }
+
+  /**
+   * The error refusing a caller who would wait `wait` ms, or `undefined` when it may queue.
+   * Counts and reports the refusal.
+   */
+  private [kRefuse](cost: number, wait: number, maxWait: number, key: unknown, sink: EventSink | undefined): RateLimitError | undefined {
+    let error: RateLimitError | undefined;
+    if (wait > maxWait) {
+      error = new RateLimitError(`Rate limit: the wait of ${Math.ceil(wait)} ms exceeds maxWait ${maxWait} ms`, {
+        reason: 'max-wait',
+        retryAfter: wait,
+        key,
+      });
+    } else if ((this.#wait?.waiting ?? 0) >= this.#config.maxQueue) {
+      error = new RateLimitError(`Rate limit: ${this.#config.maxQueue} callers already wait (maxQueue)`, {
+        reason: 'queue-full',
+        retryAfter: wait,
+        key,
+      });
+    } else {
+      return undefined;
+    }
+    this.#rejected++;
+    if (this.#config.onEvent !== undefined || sink !== undefined) this[kEmit]('rejected', cost, wait, key, sink);
+    return error;
   }
 
   /** Whether a new caller may be served now: nobody waits and no pause runs. */
@@ -528,10 +727,30 @@ export abstract class BaseRateLimiter implements RateLimiter {
           this[kDrain](state, this.#config.clock.now());
         },
         serve: () => this[kDrain](state, this.#config.clock.now()),
+        onLeave: (waiter, aborted) => {
+          if (aborted && (this.#config.onEvent !== undefined || waiter.sink !== undefined)) {
+            this[kEmit]('aborted', waiter.cost, this.#config.clock.now() - waiter.since, waiter.key, waiter.sink);
+          }
+        },
       };
       this.#wait = state;
     }
     return this.#wait;
+  }
+
+  /**
+   * Where a caller of this priority joins the queue: after every waiter it may not overtake —
+   * one of the same or a higher priority, or one whose turn has come (`dueAt <= now`).
+   */
+  private [kSlot](w: WaitState, priority: number, now: number): number {
+    const { queue } = w;
+    let at = queue.length;
+    while (at > w.head) {
+      const waiter = queue[at - 1]!;
+      if (!waiter.gone && (waiter.priority >= priority || waiter.dueAt <= now)) break;
+      at--;
+    }
+    return at;
   }
 
   /** Predicted wait of a caller joining now with this cost and priority. */
@@ -543,32 +762,28 @@ export abstract class BaseRateLimiter implements RateLimiter {
       if (w.pausedUntil > now) start = w.pausedUntil;
       const { queue } = w;
       const last = queue[queue.length - 1];
-      if (last !== undefined && last.priority >= priority) {
+      if (last !== undefined && !last.gone && (last.priority >= priority || last.dueAt <= now)) {
         ahead = w.queuedCost;
       } else {
-        for (let i = w.head; i < queue.length; i++) {
-          const waiter = queue[i]!;
-          if (waiter.priority < priority) break;
-          ahead += waiter.cost;
-        }
+        const at = this[kSlot](w, priority, now);
+        for (let i = w.head; i < at; i++) ahead += queue[i]!.cost;
       }
     }
     return start - now + this.timeToAvailableAt(ahead + cost, start);
   }
 
-  private [kEnqueue](w: WaitState, cost: number, priority: number, signal: AbortSignal | undefined, now: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const waiter = new Waiter(cost, priority, resolve, reject, signal, w);
-      const { queue } = w;
-      let at = queue.length;
-      while (at > w.head && queue[at - 1]!.priority < priority) at--;
-      if (at === queue.length) queue.push(waiter);
-      else queue.splice(at, 0, waiter);
-      w.queuedCost += cost;
-      w.waiting++;
-      if (signal !== undefined) watch(signal, waiter);
-      if (at === w.head) this[kDrain](w, now);
-    });
+  private [kEnqueue](w: WaitState, waiter: Waiter, now: number): void {
+    const { queue } = w;
+    const at = this[kSlot](w, waiter.priority, now);
+    if (at === queue.length) queue.push(waiter);
+    else queue.splice(at, 0, waiter);
+    w.queuedCost += waiter.cost;
+    w.waiting++;
+    if (waiter.signal !== undefined) watch(waiter.signal, waiter);
+    if (this.#config.onEvent !== undefined || waiter.sink !== undefined) {
+      this[kEmit]('queued', waiter.cost, waiter.delay, waiter.key, waiter.sink);
+    }
+    if (at === w.head) this[kDrain](w, now);
   }
 
   /** Serves every waiter that is due at `now`, in order, then arms the timer for the next. */
@@ -595,7 +810,10 @@ export abstract class BaseRateLimiter implements RateLimiter {
       w.queuedCost -= waiter.cost;
       this.#granted++;
       if (waiter.signal !== undefined) unwatch(waiter.signal, waiter);
-      waiter.resolve();
+      if (this.#config.onEvent !== undefined || waiter.sink !== undefined) {
+        this[kEmit]('granted', waiter.cost, now - waiter.since, waiter.key, waiter.sink);
+      }
+      waiter.resolve?.();
     }
     if (w.waiting === 0) {
       queue.length = 0;
@@ -621,6 +839,26 @@ export abstract class BaseRateLimiter implements RateLimiter {
     w.cancelTimer = undefined;
     w.timerAt = at;
     if (wait !== Infinity) w.cancelTimer = w.timers.setTimeout(w.onTimer, wait);
+  }
+
+  /** Tells `onEvent` and the keyed sink; an exception they throw is reported, not thrown here. */
+  private [kEmit](type: LimiterEventType, cost: number, wait: number, key: unknown, sink: EventSink | undefined): void {
+    const event: LimiterEvent = { type, limiter: this, key, cost, wait };
+    const { onEvent } = this.#config;
+    if (onEvent !== undefined) report(onEvent, event);
+    if (sink !== undefined) report(sink, event);
+  }
+}
+
+/**
+ * Calls a listener. What it throws does not break the limiter: it surfaces as an unhandled
+ * promise rejection (Node's `unhandledRejection`, the browser's `unhandledrejection`).
+ */
+function report(listener: (event: LimiterEvent) => void, event: LimiterEvent): void {
+  try {
+    listener(event);
+  } catch (error) {
+    void Promise.reject(error);
   }
 }
 

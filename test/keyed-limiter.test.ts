@@ -435,6 +435,7 @@ describe('KeyedLimiter: a factory must return a RateLimiter', () => {
       timeToAvailable: () => 0,
       acquireNowait: (cost = 1) => (calls.push(`nowait ${cost}`), true),
       acquire: async (cost = 1) => void calls.push(`acquire ${cost}`),
+      reserve: () => ({ ok: true, delay: 0, cancel: () => undefined }),
       pause: () => undefined,
     };
     const keyed = new KeyedLimiter(() => custom, { clock: createManualClock() });

@@ -10,6 +10,7 @@ import {
   type AcquireOptions,
   type Clock,
   type KeyedLimiterOptions,
+  type LimiterEvent,
   type RateLimiter,
   type RateLimiterStats,
   type RateLimitReason,
@@ -163,7 +164,11 @@ describe('KeyedLimiter', () => {
     new KeyedLimiter((_: string) => 5);
     // @ts-expect-error an unknown option is an error
     new KeyedLimiter((_: string) => new TokenBucket({ capacity: 5, refillPerSecond: 1 }), { max: 5 });
-    expectTypeOf<KeyedLimiterOptions>().toEqualTypeOf<{ maxKeys?: number | undefined; clock?: Clock | undefined }>();
+    expectTypeOf<KeyedLimiterOptions>().toEqualTypeOf<{
+      maxKeys?: number | undefined;
+      clock?: Clock | undefined;
+      onEvent?: ((event: LimiterEvent) => void) | undefined;
+    }>();
   });
 });
 
