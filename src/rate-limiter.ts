@@ -436,6 +436,16 @@ export abstract class BaseRateLimiter implements RateLimiter {
     return this.availableAt(now) >= this.capacity;
   }
 
+  /**
+   * Tells the base that tokens came back by other means than time (a manual top-up, state
+   * shared with another process): waiters that can be served now are, and the timer is re-armed
+   * for the rest. Time-driven algorithms never need it.
+   */
+  protected recheck(): void {
+    const w = this.#wait;
+    if (w !== undefined && w.waiting > 0) this[kDrain](w, this.#config.clock.now());
+  }
+
   /** Tokens there now; waiters and pauses are not subtracted. */
   get available(): number {
     return this.availableAt(this.#config.clock.now());
