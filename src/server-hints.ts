@@ -68,7 +68,7 @@ const EPOCH_MILLISECONDS = 1e12;
  * empty, negative, not a number, beyond 2^53 for a count, a malformed structured field) is left
  * out, never guessed.
  *
- * Forms read, the first one present winning for each field:
+ * Forms read; for each field the first header in this order that holds a readable value wins:
  *
  * | field | headers read, in order |
  * | --- | --- |
@@ -81,9 +81,10 @@ const EPOCH_MILLISECONDS = 1e12;
  *
  * - **Several policies**: from a `RateLimit` list the most restrictive item is taken, the one
  *   with the smallest `r` (remaining), ties going to the longest `t` (reset). Its `limit` and
- *   `window` come from the `RateLimit-Policy` item of the same name (or the only one, when
- *   either side has no name). Without a `RateLimit` field, the `RateLimit-Policy` item with the
- *   smallest rate `q / w` is taken (items without `w` after those with one, then the smallest `q`).
+ *   `window` come from the `RateLimit-Policy` item of the same name; for an unnamed item (draft
+ *   07), from the policy whose quota is its limit; failing both, from the only policy when one
+ *   side has no name. Without a `RateLimit` field, the `RateLimit-Policy` item with the smallest
+ *   rate `q / w` is taken (items without `w` after those with one, then the smallest `q`).
  * - **Reset values** are seconds, read by size: up to 1e9 a delta (`30`, `1.5`); above 1e9
  *   epoch seconds (GitHub, Twitter/X, `1700000000`); above 1e12 epoch milliseconds. A reset can
  *   also be a Go-style duration (`1s`, `6m0s`, `20ms`, `1h2m3.5s`, as OpenAI sends), an HTTP

@@ -338,3 +338,24 @@ describe('properties', () => {
     );
   });
 });
+
+describe('README', () => {
+  test('the example of a 429 with two policies answers what the README says', () => {
+    const response = new Response(null, {
+      status: 429,
+      headers: {
+        'Retry-After': '30',
+        RateLimit: '"burst";r=0;t=30, "daily";r=4200;t=50000',
+        'RateLimit-Policy': '"burst";q=100;w=60, "daily";q=5000;w=86400',
+      },
+    });
+    expect(parseRateLimitHeaders(response.headers)).toStrictEqual({ retryAfter: 30_000, remaining: 0, reset: 30_000, policy: 'burst', limit: 100, window: 60_000 });
+  });
+
+  test('the Date header example: skew cancels', () => {
+    const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1735689660', date: 'Wed, 01 Jan 2025 00:00:00 GMT' };
+    // This clock runs 5 minutes fast; the reset is still a minute after the response.
+    expect(parseRateLimitHeaders(headers, NOW + 300_000)).toStrictEqual({ remaining: 0, reset: 60_000 });
+    expect(parseRateLimitHeaders({ ...headers, date: undefined }, NOW + 300_000)).toStrictEqual({ remaining: 0, reset: 0 });
+  });
+});
