@@ -4,6 +4,7 @@ export { BaseRateLimiter, LIMITER_OPTIONS, type RateLimiter, type AcquireOptions
 export { TokenBucket, type TokenBucketOptions } from './token-bucket.js';
 export { FixedWindow, type FixedWindowOptions } from './fixed-window.js';
 export { SlidingWindowLog, type SlidingWindowLogOptions, type SlidingWindow } from './sliding-window-log.js';
+export { AllOf, allOf, type AllOfOptions } from './all-of.js';
 export { KeyedLimiter, type KeyedLimiterOptions, type KeyedLimiterStats } from './keyed-limiter.js';
 export { throttle, type ThrottleOptions, type ThrottleCommonOptions, type ThrottleLimiterOptions, type ThrottleKeyedOptions, type ThrottleMode, type Throttled, type AnyFunction } from './throttle.js';
 export { parseRateLimitHeaders, type RateLimitHints, type HeadersLike } from './server-hints.js';
