@@ -21,7 +21,9 @@ const OPTION_NAMES = ['limit', 'interval', ...LIMITER_OPTIONS] as const;
 /**
  * A fixed window counter: at most `limit` tokens per window of `interval` ms, where window `k`
  * is `[k × interval, (k + 1) × interval)` on the limiter's clock (`Math.floor(now / interval)`).
- * The count starts again from zero at every window start, whatever happened before.
+ * The count starts again from zero at every window start, whatever happened before. The
+ * `systemClock` counts from the start of the process or page, so its windows are not aligned
+ * with the wall clock's minutes, nor with a server's windows.
  *
  * **Edge burst**: the windows are aligned, not sliding, so a caller can take `limit` tokens at
  * the end of one window and `limit` more at the start of the next — up to `2 × limit` within
@@ -33,10 +35,13 @@ const OPTION_NAMES = ['limit', 'interval', ...LIMITER_OPTIONS] as const;
  *
  * @example
  * ```ts
- * const perMinute = new FixedWindow({ limit: 100, interval: 60_000 });
+ * const clock = createManualClock(); // at 0, the start of a window
+ * const perMinute = new FixedWindow({ limit: 100, interval: 60_000, clock });
  * perMinute.acquireNowait(100); //=> true
  * perMinute.acquireNowait(); //=> false (until the next minute starts)
- * perMinute.timeToAvailable(); //=> ms until the next window
+ * perMinute.timeToAvailable(); //=> 60000
+ * clock.advanceSync(60_000);
+ * perMinute.acquireNowait(100); //=> true (a new window)
  * ```
  */
 export class FixedWindow extends BaseRateLimiter {

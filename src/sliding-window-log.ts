@@ -36,17 +36,18 @@ const OPTION_NAMES = ['windows', ...LIMITER_OPTIONS] as const;
 const WINDOW_NAMES = ['limit', 'interval'] as const;
 
 /**
- * A log of (time, cost) entries past which a new grant is checked exactly: for every window,
- * the tokens granted within the last `interval` ms (at times `t > now - interval`) plus the new
- * cost must not exceed its `limit`. Several windows at once — 5 per second *and* 100 per minute —
- * are one limiter, and there is no edge burst as with {@link FixedWindow}: no span of `interval`
- * ms, wherever it starts, ever sees more than `limit`.
+ * A sliding window log: it remembers the time and cost of every grant, and grants a new cost
+ * only when, in every window, the tokens granted within the last `interval` ms (at times
+ * `t > now - interval`) plus the cost stay within its `limit`. An entry granted at `t` leaves a
+ * window at `t + interval` exactly. Several windows at once — 5 per second *and* 100 per
+ * minute — are one limiter, and there is no edge burst as with {@link FixedWindow}: no span of
+ * `interval` ms, wherever it starts, ever sees more than `limit`.
  *
- * Memory follows the entries inside the largest window — at most its `limit` when costs are at
- * least 1; grants at the same instant share one entry. The log lives in a ring buffer that
- * grows by doubling and shrinks again; a limiter whose log has emptied holds no buffer, is full
- * and idle, and a `KeyedLimiter` drops it. Checking a grant costs O(number of windows),
- * amortized.
+ * Memory follows the entries inside the largest window — at most its `limit` of them when
+ * costs are at least 1, and grants at the same instant share one entry. They live in a ring
+ * buffer that doubles when full and halves when a quarter full; a limiter whose log has emptied
+ * holds no buffer, is full and idle, and a `KeyedLimiter` drops it. Checking a grant costs
+ * O(number of windows), amortized.
  *
  * @example
  * ```ts
@@ -65,7 +66,7 @@ export class SlidingWindowLog extends BaseRateLimiter {
    * it, the cost of its entries, and the entries dropped from it since that sum was last added
    * up afresh — then the ring of entries, two numbers each: time, cost.
    */
-  #log: Float64Array | undefined = undefined;
+  #log: number[] | undefined = undefined;
   /** Ring position of the oldest entry. */
   #head = 0;
   /** Entries in the ring. */
@@ -177,46 +178,58 @@ export class SlidingWindowLog extends BaseRateLimiter {
    */
   #simulate(cost: number, now: number): number {
     const { limits, intervals } = this.#shape;
+    const n = limits.length;
     const log = this.#log;
     const size = this.#size;
-    const head = this.#head;
-    const ring = limits.length * SLOTS;
-    const mask = log === undefined ? 0 : (log.length - ring) / 2 - 1;
-    // Entries 0..size-1 are the log's, the next ones the parts granted in the simulation.
-    const partTimes: number[] = [];
-    const partCosts: number[] = [];
-    const timeOf = (j: number): number => (j < size ? log![ring + ((head + j) & mask) * 2]! : partTimes[j - size]!);
-    const costOf = (j: number): number => (j < size ? log![ring + ((head + j) & mask) * 2 + 1]! : partCosts[j - size]!);
-    const starts = limits.map((_, i) => (log === undefined ? 0 : log[i * SLOTS + START]!));
-    const sums = limits.map((_, i) => (log === undefined ? 0 : log[i * SLOTS + SUM]!));
+    // A copy of the entries, to which the parts granted in the simulation are added.
+    const times: number[] = [];
+    const costs: number[] = [];
+    const starts: number[] = [];
+    const sums: number[] = [];
+    if (log === undefined) {
+      for (let i = 0; i < n; i++) starts.push(0), sums.push(0);
+    } else {
+      const ring = n * SLOTS;
+      const mask = (log.length - ring) / 2 - 1;
+      for (let j = 0; j < size; j++) {
+        const at = ring + ((this.#head + j) & mask) * 2;
+        times.push(log[at]!);
+        costs.push(log[at + 1]!);
+      }
+      for (let i = 0; i < n; i++) starts.push(log[i * SLOTS + START]!), sums.push(log[i * SLOTS + SUM]!);
+    }
     let rest = cost;
     let t = now;
     for (let step = 0; step < MAX_STEPS; step++) {
-      // Drop what has left by `t`, and find the room left in every window.
-      const end = size + partTimes.length;
+      // Drop what has left by `t`; see whether the rest fits, else how much room there is.
+      const end = times.length;
       let room = Infinity;
-      for (let i = 0; i < limits.length; i++) {
+      let done = true;
+      for (let i = 0; i < n; i++) {
         const interval = intervals[i]!;
         let j = starts[i]!;
         let sum = sums[i]!;
-        while (j < end && timeOf(j) + interval <= t) sum -= costOf(j++);
+        while (j < end && times[j]! + interval <= t) sum -= costs[j++]!;
+        if (j === end) sum = 0;
         starts[i] = j;
-        sums[i] = j < end ? sum : 0;
-        const left = limits[i]! - sums[i]!;
-        if (left < room) room = left;
+        sums[i] = sum;
+        const limit = limits[i]!;
+        if (limit - sum < room) room = limit - sum;
+        if (!fits(sum, rest, limit)) done = false;
       }
-      if (limits.every((limit, i) => fits(sums[i]!, rest, limit))) return t > now ? waitUntil(t, now) : 0;
+      if (done) return t > now ? waitUntil(t, now) : 0;
       if (room > 0) {
-        partTimes.push(t);
-        partCosts.push(room);
-        for (let i = 0; i < limits.length; i++) sums[i] = sums[i]! + room;
+        times.push(t);
+        costs.push(room);
+        for (let i = 0; i < n; i++) sums[i] = sums[i]! + room;
         rest -= room;
       }
       // On to the first instant at which every full window has had an entry leave.
       let next = t;
-      for (let i = 0; i < limits.length; i++) {
-        if (limits[i]! - sums[i]! <= limits[i]! * TOLERANCE) {
-          const leaves = timeOf(starts[i]!) + intervals[i]!;
+      for (let i = 0; i < n; i++) {
+        const limit = limits[i]!;
+        if (limit - sums[i]! <= limit * TOLERANCE) {
+          const leaves = times[starts[i]!]! + intervals[i]!;
           if (leaves > next) next = leaves;
         }
       }
@@ -225,7 +238,7 @@ export class SlidingWindowLog extends BaseRateLimiter {
     // Too long a queue to follow: the rest at the pace of the slowest window, a `limit` from `t`
     // on and one more every `interval`.
     let more = 0;
-    for (let i = 0; i < limits.length; i++) more = Math.max(more, (Math.ceil(rest / limits[i]! - TOLERANCE) - 1) * intervals[i]!);
+    for (let i = 0; i < n; i++) more = Math.max(more, (Math.ceil(rest / limits[i]! - TOLERANCE) - 1) * intervals[i]!);
     return t + more - now;
   }
 
@@ -235,7 +248,7 @@ export class SlidingWindowLog extends BaseRateLimiter {
    *
    * @returns the log, or `undefined` when it is empty.
    */
-  #advance(now: number): Float64Array | undefined {
+  #advance(now: number): number[] | undefined {
     const log = this.#log;
     if (log === undefined) return undefined;
     const { limits, intervals } = this.#shape;
@@ -289,7 +302,7 @@ export class SlidingWindowLog extends BaseRateLimiter {
     const { limits } = this.#shape;
     const ring = limits.length * SLOTS;
     let log = this.#log;
-    if (log === undefined) log = this.#log = new Float64Array(ring + MIN_RING * 2);
+    if (log === undefined) log = this.#log = zeros(ring + MIN_RING * 2);
     let mask = (log.length - ring) / 2 - 1;
     const size = this.#size;
     let at = ring + ((this.#head + size - 1) & mask) * 2;
@@ -309,21 +322,30 @@ export class SlidingWindowLog extends BaseRateLimiter {
   }
 
   /** Moves the log into a ring of `slots` entries, oldest first. */
-  #resize(slots: number): Float64Array {
+  #resize(slots: number): number[] {
     const old = this.#log!;
     const ring = this.#shape.limits.length * SLOTS;
     const mask = (old.length - ring) / 2 - 1;
-    const log = new Float64Array(ring + slots * 2);
-    log.set(old.subarray(0, ring));
+    const log = zeros(ring + slots * 2);
+    for (let k = 0; k < ring; k++) log[k] = old[k]!;
     const head = this.#head;
-    const size = this.#size;
-    const first = Math.min(size, mask + 1 - head);
-    log.set(old.subarray(ring + head * 2, ring + (head + first) * 2), ring);
-    if (first < size) log.set(old.subarray(ring, ring + (size - first) * 2), ring + first * 2);
+    for (let j = 0; j < this.#size; j++) {
+      const from = ring + ((head + j) & mask) * 2;
+      log[ring + j * 2] = old[from]!;
+      log[ring + j * 2 + 1] = old[from + 1]!;
+    }
     this.#log = log;
     this.#head = 0;
     return log;
   }
+}
+
+/**
+ * An array of `length` zeros. A plain array of numbers, not a `Float64Array`: V8 keeps its
+ * numbers unboxed all the same, at under half the fixed cost of a typed array and its buffer.
+ */
+function zeros(length: number): number[] {
+  return new Array<number>(length).fill(0);
 }
 
 /** Numbers per window at the start of the log: START, SUM, DROPPED. */
@@ -342,7 +364,7 @@ const RESUM_AFTER = 16;
  * Steps simulated when predicting a wait behind the queue; beyond them the wait is estimated,
  * so a long queue costs a bounded amount of work per call.
  */
-const MAX_STEPS = 1_000;
+const MAX_STEPS = 128;
 
 /**
  * Relative slack when adding up fractional costs: `0.1 + 0.2` is `0.30000000000000004`, and a

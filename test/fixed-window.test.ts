@@ -298,3 +298,15 @@ describe('FixedWindow: options', () => {
     expect(options).toEqual({ limit: 3, interval: 10, clock });
   });
 });
+
+describe('FixedWindow: the documented example', () => {
+  test('answers what the TSDoc and README say', () => {
+    const clock = createManualClock();
+    const perMinute = new FixedWindow({ limit: 100, interval: 60_000, clock });
+    expect(perMinute.acquireNowait(100)).toBe(true);
+    expect(perMinute.acquireNowait()).toBe(false);
+    expect(perMinute.timeToAvailable()).toBe(60_000);
+    clock.advanceSync(60_000);
+    expect(perMinute.acquireNowait(100)).toBe(true);
+  });
+});

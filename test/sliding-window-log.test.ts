@@ -433,3 +433,13 @@ describe('SlidingWindowLog: options', () => {
     expect(() => limiter.acquireNowait(6)).toThrow(/`cost`.*\b5\b.*6 \(number\)/);
   });
 });
+
+describe('SlidingWindowLog: the documented example', () => {
+  test('answers what the TSDoc and README say', () => {
+    const clock = createManualClock();
+    const api = new SlidingWindowLog({ windows: [{ limit: 5, interval: 1_000 }, { limit: 100, interval: 60_000 }], clock });
+    expect(api.acquireNowait(5)).toBe(true);
+    expect(api.acquireNowait()).toBe(false);
+    expect(api.timeToAvailable()).toBe(1_000);
+  });
+});
