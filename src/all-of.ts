@@ -31,7 +31,15 @@ const OPTION_NAMES = ['maxQueue', 'onEvent'] as const;
  *   turns come: when the shared tokens come back, the first composite whose timer finds them
  *   takes them, and the others wait on. There is no queue across composites: under sustained
  *   overload of a shared part one composite's waiters can wait longer than predicted, or behind
- *   another's; bound the wait with `maxWait` or a `signal`.
+ *   another's; bound the wait with a `signal` (`maxWait` is checked against the prediction,
+ *   which cannot see other composites' waiters).
+ * - **Reservations.** `reserve` books in the composite's queue, not in the parts'. Its `delay`
+ *   holds when the parts are used through this composite alone; when a part is shared or used
+ *   directly, others can take its tokens first, the booking is served after its `delay`, and a
+ *   caller that acts at `delay` can go over that part's limit. Use `acquire` there.
+ * - **Stats and events.** A grant counts in the composite's stats and in each part's (a part
+ *   reports it to its `onEvent` as `granted`); refusals, waits and aborts count in the
+ *   composite's alone.
  * - **Idle.** A composite is idle when nobody waits on it, it is not paused and every part is
  *   idle. A `KeyedLimiter` of `allOf(global, perKey)` therefore drops a key once the global and
  *   the key's limiter are both full.
