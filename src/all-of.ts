@@ -37,6 +37,10 @@ const OPTION_NAMES = ['maxQueue', 'onEvent'] as const;
  *   holds when the parts are used through this composite alone; when a part is shared or used
  *   directly, others can take its tokens first, the booking is served after its `delay`, and a
  *   caller that acts at `delay` can go over that part's limit. Use `acquire` there.
+ * - **Tokens that come back by other means than time** (a part whose algorithm calls
+ *   `recheck()`, such as a quota the server resets) wake that part's own waiters, not a
+ *   composite's: the composite looks again at its next timer or call (`acquire`,
+ *   `timeToAvailable`).
  * - **Stats and events.** A grant counts in the composite's stats and in each part's (a part
  *   reports it to its `onEvent` as `granted`); refusals, waits and aborts count in the
  *   composite's alone.

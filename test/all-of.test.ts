@@ -455,6 +455,49 @@ describe('allOf: a part\'s waiters that are due when the composite looks', () =>
   });
 });
 
+describe('allOf: a part whose tokens come back by other means than time', () => {
+  /** A quota that comes back only when the server says so. */
+  class Quota extends BaseRateLimiter {
+    readonly capacity: number;
+    #left: number;
+    constructor(limit: number, clock: Clock) {
+      super({ clock });
+      this.capacity = limit;
+      this.#left = limit;
+    }
+    reset() {
+      this.#left = this.capacity;
+      this.recheck();
+    }
+    protected availableAt() {
+      return this.#left;
+    }
+    protected timeToAvailableAt(cost: number) {
+      return cost <= this.#left ? 0 : Infinity;
+    }
+    protected consumeAt(cost: number) {
+      this.#left -= cost;
+    }
+  }
+
+  test('a reset wakes the quota\'s own waiters; the composite\'s at its next call (documented)', async () => {
+    const clock = createManualClock();
+    const quota = new Quota(2, clock);
+    const both = allOf(quota, new TokenBucket({ capacity: 2, refillPerSecond: 1, clock }));
+    expect(both.acquireNowait(2)).toBe(true);
+    expect(both.timeToAvailable()).toBe(Infinity);
+    const composite = track(both.acquire());
+    expect(clock.pendingTimers).toBe(0); // an infinite wait needs no timer
+    quota.reset();
+    await clock.advance(5_000);
+    expect(composite.settled).toBe(false);
+    expect(both.timeToAvailable()).toBe(0); // a call looks again: the waiter is served first
+    await clock.advance(0);
+    expect(composite.settled).toBe(true);
+    expect(quota.available).toBe(1);
+  });
+});
+
 describe('allOf: nested composites', () => {
   test('grant from every leaf or from none', async () => {
     const clock = createManualClock();
@@ -579,5 +622,27 @@ describe('allOf: composites sharing a part', () => {
     await clock.advance(5_900);
     expect(keyed.get('a').idle).toBe(true);
     expect(keyed.prune()).toBe(1);
+  });
+});
+
+describe('allOf: the README example', () => {
+  test('a global limit and a limit per endpoint', async () => {
+    const clock = createManualClock();
+    const global = new TokenBucket({ capacity: 10, refillPerSecond: 10, clock });
+    const perEndpoint = new KeyedLimiter((_endpoint: string) => allOf(global, new TokenBucket({ capacity: 2, refillPerSecond: 2, clock })), { clock });
+    expect(perEndpoint.acquireNowait('/search', 2)).toBe(true);
+    expect(perEndpoint.acquireNowait('/search')).toBe(false);
+    expect(global.available).toBe(8);
+    expect(perEndpoint.acquireNowait('/users', 2)).toBe(true);
+    expect(global.available).toBe(6);
+    expect(perEndpoint.timeToAvailable('/search')).toBe(500);
+    const searched = track(perEndpoint.acquire('/search'));
+    await clock.advance(499);
+    expect(searched.settled).toBe(false);
+    await clock.advance(1);
+    expect(searched.settled).toBe(true);
+    global.acquireNowait(global.available);
+    expect(perEndpoint.acquireNowait('/orders')).toBe(false);
+    expect(perEndpoint.timeToAvailable('/orders')).toBe(100);
   });
 });
