@@ -116,6 +116,25 @@ function percentile(sorted, p) {
 }
 
 // ---------------------------------------------------------------- scenarios
+/** The subject's other algorithms (lazy-limiter; the baseline's stand-ins), else n/a. */
+function algorithms() {
+  if (!S.algorithms) throw new NotApplicable('no such algorithm');
+  return S.algorithms;
+}
+function measureOne(op) {
+  return S.asyncNowait ? measure((n) => loopAsync(n, op)) : measure((n) => loopSync(n, op));
+}
+/**
+ * Two windows whose limits are never reached. A log holds one entry per grant inside its
+ * largest window, so at millions of calls per second per-second and per-minute windows would
+ * grow it to tens of millions of entries; 10 ms and 100 ms windows keep it at a steady size
+ * (about 100 ms of calls) in which every call appends one entry and expires about one.
+ */
+const SLIDING_GRANTING = [
+  { limit: 1e9, interval: 10 },
+  { limit: 1e9, interval: 100 },
+];
+
 const scenarios = {
   async 'nowait-one-key'() {
     const op = S.one(1e9, 1e9);
@@ -179,6 +198,38 @@ const scenarios = {
       size,
       timers: timersCreated,
     };
+  },
+
+  // lazy-limiter's other algorithms, one key (or keyed), against the baseline's token bucket.
+  async 'nowait-fixed-window'() {
+    return measureOne(algorithms().fixedWindow({ limit: 1e9, interval: 1000 }));
+  },
+
+  async 'nowait-sliding-log'() {
+    return measureOne(algorithms().slidingWindowLog(SLIDING_GRANTING));
+  },
+
+  async 'nowait-sliding-log-limited'() {
+    return measureOne(algorithms().slidingWindowLog([{ limit: 10, interval: 1000 }, { limit: 100, interval: 60_000 }]));
+  },
+
+  // allOf(global, perKey) through a KeyedLimiter, the global bucket shared by every key.
+  async 'nowait-all-of-one-key'() {
+    const k = algorithms().allOfKeyed([1e9, 1e9], [1e9, 1e9]);
+    const keys = makeKeys(1);
+    const r = await measure((n) => loopKeyedSync(n, k.op, keys));
+    return { ...r, keys: 1, size: k.size() };
+  },
+
+  async 'nowait-all-of-100k-keys'() {
+    const K = QUICK ? 20_000 : 100_000;
+    const keys = makeKeys(K);
+    // Per key: a bucket that never runs dry in the cell (granting) and is never full again
+    // (not idle), so every key stays held, as in a busy service.
+    const k = algorithms().allOfKeyed([1e9, 1e9], [1e9, 0.01]);
+    loopKeyedSync(K, k.op, keys);
+    const r = await measure((n) => loopKeyedSync(n, k.op, keys), K);
+    return { ...r, keys: K, size: k.size() };
   },
 
   async 'acquire-no-wait'() {
@@ -269,7 +320,14 @@ const scenarios = {
 };
 
 if (!scenarios[scenario]) throw new Error(`unknown scenario ${scenario}`);
-const result = await scenarios[scenario]();
+let result;
+try {
+  result = await scenarios[scenario]();
+} catch (e) {
+  if (!(e instanceof NotApplicable)) throw e;
+  out({ na: e.message });
+  process.exit(0);
+}
 out({ ...result, note, memory: process.memoryUsage().rss });
 // Peers may leave unref'd or pending timers (rate-limiter-flexible's key expiry): do not wait.
 process.exit(0);

@@ -21,6 +21,14 @@ const RATIO_ROWS = [
   { scenario: 'heap-per-key', metric: 'bytes/key', title: 'heap-per-key', sub: 'bytes/key, 1M keys held', unit: 'B' },
   { scenario: 'acquire-no-wait', metric: 'ns/await', title: 'acquire-no-wait', sub: 'ns/await, tokens available', unit: 'ns' },
 ];
+// lazy-limiter's other algorithms against the baseline's token bucket (the peers have no such cells).
+const ALGORITHM_ROWS = [
+  { scenario: 'nowait-fixed-window', metric: 'ns/op', title: 'FixedWindow', sub: 'ns/op, one key, granting', unit: 'ns' },
+  { scenario: 'nowait-sliding-log', metric: 'ns/op', title: 'SlidingWindowLog', sub: 'ns/op, 2 windows, granting', unit: 'ns' },
+  { scenario: 'nowait-sliding-log-limited', metric: 'ns/op', title: 'SlidingWindowLog', sub: 'ns/op, 2 windows, refusing', unit: 'ns' },
+  { scenario: 'nowait-all-of-one-key', metric: 'ns/op', title: 'allOf(global, perKey)', sub: 'ns/op, keyed, one key', unit: 'ns' },
+  { scenario: 'nowait-all-of-100k-keys', metric: 'ns/op', title: 'allOf(global, perKey)', sub: 'ns/op over 100k keys', unit: 'ns' },
+];
 const ACCURACY_ROW = { scenario: 'accuracy', metric: 'p99 lateness', title: 'accuracy', sub: 'p99 lateness vs ideal, ms', unit: 'ms' };
 
 const COLORS = {
@@ -157,6 +165,13 @@ export function renderChart(results) {
     if (!row) continue;
     ratioGroups.push({ ...spec, entries: ratioEntries({ ...row, unit: spec.unit }, subjects) });
   }
+  const algorithmGroups = [];
+  for (const spec of ALGORITHM_ROWS) {
+    const row = findRow(summary, spec.scenario, spec.metric);
+    if (!row) continue;
+    const entries = ratioEntries({ ...row, unit: spec.unit }, subjects).filter((e) => !(e.missing && e.text === 'n/a'));
+    if (entries.length) algorithmGroups.push({ ...spec, entries });
+  }
   const accRow = findRow(summary, ACCURACY_ROW.scenario, ACCURACY_ROW.metric);
 
   const parts = [];
@@ -187,6 +202,25 @@ export function renderChart(results) {
       heading: 'Speed and memory vs baseline',
       note: `time or bytes ÷ baseline, median of per-run ratios · lower is better${maxRatio > axisMax ? ` · bars cut at ${axisMax}×` : ''}`,
       groups: ratioGroups,
+      axisMax,
+      clipAt: axisMax,
+      tickStep: 1,
+      tickFmt: (t) => `${t}×`,
+      refLine: 1,
+      colorOf,
+    });
+    parts.push(svg);
+    y = ny + 22;
+  }
+
+  if (algorithmGroups.length) {
+    const maxRatio = Math.max(1, ...algorithmGroups.flatMap((g) => g.entries.filter((e) => !e.missing).map((e) => e.bar)));
+    const axisMax = Math.min(CLIP, Math.max(2, Math.ceil(maxRatio)));
+    const [svg, ny] = panel({
+      y,
+      heading: "lazy-limiter's other algorithms vs the baseline token bucket",
+      note: `acquireNowait time ÷ baseline, median of per-run ratios · lower is better${maxRatio > axisMax ? ` · bars cut at ${axisMax}×` : ''}`,
+      groups: algorithmGroups,
       axisMax,
       clipAt: axisMax,
       tickStep: 1,

@@ -1,9 +1,23 @@
 // Benchmark driver for lazy-limiter against a hand-written baseline and its peers.
 //
-//   npm run bench                      # build, then every cell 5 times (~3 min on 2 cores)
-//   node bench/run.mjs --quick         # shorter cells, fewer keys/callers, 3 repeats (<1 min)
+//   npm run bench                      # build, then every cell 5 times (~4 min on 2 cores)
+//   node bench/run.mjs --quick         # shorter cells, fewer keys/callers, 3 repeats (~1 min)
 //   node bench/run.mjs --repeat 9      # more repeats
 //   node bench/run.mjs --only nowait-one-key,accuracy --subjects baseline,lazy-limiter
+//   node bench/run.mjs --schedule      # also the same-schedule comparison (+~4.5 min)
+//   node bench/run.mjs --only schedule --schedule-repeat 5 --shapes burst
+//
+// The nowait-fixed-window, nowait-sliding-log…, nowait-all-of… cells time lazy-limiter's
+// other algorithms against the baseline's token bucket; the peers have no such cells (n/a).
+//
+// The same-schedule comparison (bench/schedule.mjs; not in the default set, as it runs on real
+// time: ~3.5 s per cell) gives lazy-limiter, p-queue, bottleneck and p-throttle one limit, 20
+// calls per 200 ms, and the same calls — 300 at once (`burst`), or in clusters from a seeded
+// random schedule (`spread`) — and measures the most grants in any 200 ms, the delay against
+// the ideal schedule, FIFO order, timers and CPU time. Each (subject, shape) runs in a fresh
+// process, one at a time (no other cell competes for the CPU), --schedule-repeat times
+// (default 3; 1 with --quick, which also cuts the calls to 100). --schedule-subjects picks
+// subjects by name (comma-separated).
 //
 // Every cell (subject x scenario) runs in a fresh `node bench/cell.mjs subject scenario`
 // process, one after the other, with the subject order rotated each time so no subject is
@@ -44,7 +58,22 @@ const ALL_SCENARIOS = [
   'heap-per-key',
   'acquire-no-wait',
   'accuracy',
+  'nowait-fixed-window',
+  'nowait-sliding-log',
+  'nowait-sliding-log-limited',
+  'nowait-all-of-one-key',
+  'nowait-all-of-100k-keys',
+  'schedule',
 ];
+// Cells of lazy-limiter's other algorithms: only subjects with `algorithms` (subjects.mjs) run them.
+const ALGORITHM_SCENARIOS = new Set([
+  'nowait-fixed-window',
+  'nowait-sliding-log',
+  'nowait-sliding-log-limited',
+  'nowait-all-of-one-key',
+  'nowait-all-of-100k-keys',
+]);
+const WITH_ALGORITHMS = new Set(['baseline', 'lazy-limiter']);
 const pick = (value, all, what) => {
   if (!value) return all;
   const list = value.split(',');
@@ -52,13 +81,35 @@ const pick = (value, all, what) => {
   return list;
 };
 const SUBJECTS = pick(opt('--subjects'), ALL_SUBJECTS, 'subject');
-const SCENARIOS = pick(opt('--only'), ALL_SCENARIOS, 'scenario');
+const CHOSEN = opt('--only')
+  ? pick(opt('--only'), ALL_SCENARIOS, 'scenario')
+  : ALL_SCENARIOS.filter((sc) => sc !== 'schedule' || flag('--schedule'));
+const SCENARIOS = CHOSEN.filter((sc) => sc !== 'schedule');
+const SCHEDULE = CHOSEN.includes('schedule');
 const OUT = opt('--out') ?? join(here, 'results.json');
+
+const { SCHEDULE_SUBJECTS, SCHEDULE_SHAPES, LIMIT, INTERVAL, TASK_MS, callsFor } = await import('./schedule.mjs');
+const SCHEDULE_REPEAT = Number(opt('--schedule-repeat') ?? (QUICK ? 1 : 3));
+if (!Number.isInteger(SCHEDULE_REPEAT) || SCHEDULE_REPEAT < 1) {
+  throw new RangeError(`--schedule-repeat must be a positive integer, got ${opt('--schedule-repeat')}`);
+}
+const SCHED_SUBJECTS = pick(opt('--schedule-subjects'), SCHEDULE_SUBJECTS, 'schedule subject');
+const SHAPES = pick(opt('--shapes'), SCHEDULE_SHAPES, 'shape');
 
 // ---------------------------------------------------------------- running cells
 function runCell(subject, scenario) {
+  if (ALGORITHM_SCENARIOS.has(scenario) && !WITH_ALGORITHMS.has(subject)) {
+    return Promise.resolve({ subject, scenario, na: 'no such algorithm' });
+  }
   const nodeArgs = scenario === 'heap-per-key' || scenario === 'accuracy' ? ['--expose-gc'] : [];
-  const args = [...nodeArgs, join(here, 'cell.mjs'), subject, scenario, ...(QUICK ? ['--quick'] : [])];
+  return spawnCell(subject, scenario, [...nodeArgs, join(here, 'cell.mjs'), subject, scenario, ...(QUICK ? ['--quick'] : [])]);
+}
+
+function runScheduleCell(subject, shape) {
+  return spawnCell(subject, shape, ['--expose-gc', join(here, 'schedule.mjs'), subject, shape, ...(QUICK ? ['--quick'] : [])]);
+}
+
+function spawnCell(subject, scenario, args) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -141,6 +192,30 @@ for (let rep = 0; rep < REPEAT; rep++) {
     }
   }
 }
+
+// The same-schedule comparison: one cell at a time, as they measure timing on the real clock.
+const schedCells = {}; // shape -> subject -> [result per repeat]
+const schedHeadline = (r) => {
+  if (r.na) return `n/a (${r.na})`;
+  if (r.error) return `error: ${r.error}`;
+  return `max/${r.intervalMs}ms ${r.maxInWindow}, last +${fmtNum(r.overIdealMs, 1)} ms vs ideal, p99 late ${fmtNum(r.p99LateMs, 1)} ms, fifo ${r.fifo}, cpu ${fmtNum(r.cpuUsPerCall, 0)} µs/call`;
+};
+if (SCHEDULE) {
+  for (const sh of SHAPES) {
+    schedCells[sh] = {};
+    for (const su of SCHED_SUBJECTS) schedCells[sh][su] = [];
+  }
+  for (let rep = 0; rep < SCHEDULE_REPEAT; rep++) {
+    for (const [hi, sh] of SHAPES.entries()) {
+      const k = (rep + hi) % SCHED_SUBJECTS.length;
+      for (const su of [...SCHED_SUBJECTS.slice(k), ...SCHED_SUBJECTS.slice(0, k)]) {
+        const r = await runScheduleCell(su, sh);
+        schedCells[sh][su].push(r);
+        process.stderr.write(`[schedule ${rep + 1}/${SCHEDULE_REPEAT}] ${sh} ${su}: ${schedHeadline(r)}\n`);
+      }
+    }
+  }
+}
 const totalSeconds = Number(process.hrtime.bigint() - started) / 1e9;
 const distAtEnd = hashOf(join(distDir, 'index.js'));
 rmSync(snapshotDir, { recursive: true, force: true });
@@ -198,6 +273,27 @@ const METRICS = {
     { key: 'minLateMs', label: 'earliest vs ideal ms (<0 = early)', kind: 'min' },
     { key: 'timers', label: 'timers created', kind: 'median' },
   ],
+  'nowait-fixed-window': [
+    { key: 'nsPerOp', label: 'ns/op', kind: 'ratio' },
+    { key: 'granted', label: 'granted', kind: 'median', pct: true },
+  ],
+  'nowait-sliding-log': [
+    { key: 'nsPerOp', label: 'ns/op', kind: 'ratio' },
+    { key: 'granted', label: 'granted', kind: 'median', pct: true },
+  ],
+  'nowait-sliding-log-limited': [
+    { key: 'nsPerOp', label: 'ns/op', kind: 'ratio' },
+    { key: 'granted', label: 'granted', kind: 'median', pct: true },
+  ],
+  'nowait-all-of-one-key': [
+    { key: 'nsPerOp', label: 'ns/op', kind: 'ratio' },
+    { key: 'granted', label: 'granted', kind: 'median', pct: true },
+  ],
+  'nowait-all-of-100k-keys': [
+    { key: 'nsPerOp', label: 'ns/op', kind: 'ratio' },
+    { key: 'granted', label: 'granted', kind: 'median', pct: true },
+    { key: 'size', label: 'keys held', kind: 'median' },
+  ],
 };
 
 const summary = [];
@@ -210,6 +306,11 @@ for (const sc of SCENARIOS) {
     for (const su of SUBJECTS) {
       const runs = cells[sc][su];
       const na = runs.find((r) => r.na);
+      if (ALGORITHM_SCENARIOS.has(sc) && !WITH_ALGORITHMS.has(su) && na) {
+        row.values[su] = { na: na.na };
+        cellsMd.push('n/a');
+        continue;
+      }
       const errs = runs.filter((r) => r.error);
       if (na && runs.some((r) => !r.na && !r.error)) notes.add(`${su} / ${sc}: ${runs.filter((r) => r.na).length} run(s) n/a — ${na.na}`);
       if (na && !runs.some((r) => !r.na && !r.error)) {
@@ -264,6 +365,11 @@ for (const sc of SCENARIOS) {
   }
 }
 
+const algorithmless = SUBJECTS.filter((su) => !WITH_ALGORITHMS.has(su));
+if (algorithmless.length && SCENARIOS.some((sc) => ALGORITHM_SCENARIOS.has(sc))) {
+  notes.add(`${algorithmless.join(', ')}: n/a in the nowait-fixed-window, nowait-sliding-log… and nowait-all-of… rows, which time lazy-limiter's other algorithms against the baseline's token bucket`);
+}
+
 // Things a reader should not miss.
 if (distAtEnd !== distAtStart) notes.add(`dist/index.js was rebuilt during the run (${distAtStart} -> ${distAtEnd}); all cells used the snapshot ${distAtStart} taken at the start`);
 for (const sc of SCENARIOS) {
@@ -271,11 +377,57 @@ for (const sc of SCENARIOS) {
     for (const r of cells[sc][su]) {
       if (r.error || r.na) continue;
       if (sc.startsWith('nowait') && r.timers > 0) notes.add(`${su} / ${sc}: created ${r.timers} timer(s) in the timed loop`);
-      if ((sc === 'nowait-100k-keys' || sc === 'heap-per-key') && r.size !== r.keys)
+      if ((sc === 'nowait-100k-keys' || sc === 'nowait-all-of-100k-keys' || sc === 'heap-per-key') && r.size !== r.keys)
         notes.add(`${su} / ${sc}: holds ${r.size} of ${r.keys} keys after the loop (evicted/dropped?)`);
       if (sc === 'accuracy' && r.maxIn1s > r.bound) notes.add(`${su} / accuracy: ${r.maxIn1s} grants in 1 s > bound ${r.bound}`);
     }
   }
+}
+
+// ---------------------------------------------------------------- same-schedule summary
+// One row per (shape, subject); worst run for the bound, median for times and costs.
+const SCHED_COLUMNS = [
+  { key: 'maxInWindow', int: true, label: `most in any ${INTERVAL} ms (bound ${LIMIT})`, kind: 'max' },
+  { key: 'maxInWindowLess1ms', int: true, label: `most in any ${INTERVAL - 1} ms`, kind: 'max' },
+  { key: 'minSpanMs', label: `shortest span of ${LIMIT + 1} grants, ms`, kind: 'min' },
+  { key: 'overIdealMs', label: 'last grant vs ideal, ms', kind: 'median' },
+  { key: 'p50LateMs', label: 'p50 late, ms', kind: 'median' },
+  { key: 'p99LateMs', label: 'p99 late, ms', kind: 'median' },
+  { key: 'minLateMs', label: 'earliest vs ideal, ms', kind: 'min' },
+  { key: 'fifo', label: 'FIFO', kind: 'all' },
+  { key: 'timersCreated', int: true, label: 'timers created', kind: 'median' },
+  { key: 'timersFired', int: true, label: 'timers fired', kind: 'median' },
+  { key: 'cpuUsPerCall', label: 'CPU µs/call', kind: 'median' },
+];
+const schedSummary = [];
+const schedMd = [];
+for (const sh of SCHEDULE ? SHAPES : []) {
+  schedMd.push(`Shape \`${sh}\`:`, '', `| subject | ${SCHED_COLUMNS.map((c) => c.label).join(' | ')} |`, `|---|${SCHED_COLUMNS.map(() => '---').join('|')}|`);
+  for (const su of SCHED_SUBJECTS) {
+    const runs = schedCells[sh][su];
+    const ok = runs.filter((r) => !r.error && !r.na);
+    for (const r of runs) if (r.error || r.na) notes.add(`schedule ${sh} / ${su}: ${r.error ?? `n/a — ${r.na}`}`);
+    const row = { shape: sh, subject: su, note: ok[0]?.note, runs: ok.length, values: {} };
+    const texts = SCHED_COLUMNS.map((c) => {
+      const xs = ok.map((r) => r[c.key]);
+      if (xs.length === 0) return '–';
+      let v;
+      let text;
+      if (c.kind === 'all') {
+        const bad = xs.filter((x) => !x).length;
+        v = bad === 0;
+        text = bad === 0 ? 'yes' : `no (${bad}/${xs.length} runs; median ${median(ok.map((r) => r.outOfOrder))} out of order)`;
+      } else {
+        v = c.kind === 'max' ? max(xs) : c.kind === 'min' ? Math.min(...xs.filter(Number.isFinite)) : median(xs);
+        text = c.int && Number.isInteger(v) ? String(v) : fmt(v);
+      }
+      row.values[c.key] = v;
+      return text;
+    });
+    schedSummary.push(row);
+    schedMd.push(`| ${su} | ${texts.join(' | ')} |`);
+  }
+  schedMd.push('');
 }
 
 const machine = {
@@ -293,19 +445,44 @@ const machineLine = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB
 
 const lines = [
   `Machine: ${machineLine}`,
-  `Runs: ${REPEAT} per cell${QUICK ? ' (--quick)' : ''}, total ${totalSeconds.toFixed(0)} s. Median over runs; (N×) = median of per-run ratios to the baseline run side by side; < 1 is faster/smaller.`,
-  '',
-  `| scenario | metric | ${SUBJECTS.join(' | ')} |`,
-  `|---|---|${SUBJECTS.map(() => '---').join('|')}|`,
-  ...rowsMd,
-  '',
+  ...(SCENARIOS.length
+    ? [
+        `Runs: ${REPEAT} per cell${QUICK ? ' (--quick)' : ''}, total ${totalSeconds.toFixed(0)} s. Median over runs; (N×) = median of per-run ratios to the baseline run side by side; < 1 is faster/smaller.`,
+        '',
+        `| scenario | metric | ${SUBJECTS.join(' | ')} |`,
+        `|---|---|${SUBJECTS.map(() => '---').join('|')}|`,
+        ...rowsMd,
+        '',
+      ]
+    : []),
+  ...(SCHEDULE
+    ? [
+        `Same schedule: ${LIMIT} calls per ${INTERVAL} ms, ${callsFor(QUICK)} calls of ${TASK_MS} ms each, ${SCHEDULE_REPEAT} run(s) per cell, one cell at a time${QUICK ? ' (--quick)' : ''}. Worst run for the bound columns and "earliest", median for the rest. Ideal = the earliest FIFO schedule with at most ${LIMIT} grants in any ${INTERVAL} ms.`,
+        '',
+        ...schedMd,
+      ]
+    : []),
   ...(notes.size ? ['Notes:', ...[...notes].map((n) => `- ${n}`)] : []),
 ];
 process.stdout.write(lines.join('\n') + '\n');
 
 writeFileSync(
   OUT,
-  JSON.stringify({ machine, config: { repeat: REPEAT, quick: QUICK, subjects: SUBJECTS, scenarios: SCENARIOS }, totalSeconds, summary, notes: [...notes], cells }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      machine,
+      config: { repeat: REPEAT, quick: QUICK, subjects: SUBJECTS, scenarios: SCENARIOS },
+      totalSeconds,
+      summary,
+      notes: [...notes],
+      cells,
+      ...(SCHEDULE
+        ? { schedule: { config: { repeat: SCHEDULE_REPEAT, quick: QUICK, subjects: SCHED_SUBJECTS, shapes: SHAPES }, summary: schedSummary, cells: schedCells } }
+        : {}),
+    },
+    null,
+    2,
+  ) + '\n',
 );
 process.stderr.write(`wrote ${OUT}\n`);
 

@@ -6,6 +6,14 @@
 //   keyed(capacity, refillPerSecond)  -> { op(key) -> boolean (or Promise), size() }
 //   waiter(capacity, refillPerSecond) -> () => Promise<unknown>    (waits for its turn)
 //
+// The cells of lazy-limiter's other algorithms (nowait-fixed-window, nowait-sliding-log…,
+// nowait-all-of…) use `algorithms`, which only lazy-limiter and the baseline have. The baseline
+// stands in with its token bucket at the same long-run rate, so those ratios read "this
+// algorithm vs the hand-written token bucket, in the same state (granting or refusing)":
+//   algorithms.fixedWindow({ limit, interval })               -> () => boolean
+//   algorithms.slidingWindowLog([{ limit, interval }, …])     -> () => boolean
+//   algorithms.allOfKeyed([gCapacity, gRate], [capacity, rate]) -> { op(key) -> boolean, size() }
+//
 // Every subject starts with a full bucket (limiter's TokenBucket starts empty: we fill it).
 
 import { pathToFileURL } from 'node:url';
@@ -35,6 +43,24 @@ async function loadBaseline() {
       const b = new BaselineBucket(capacity, rate);
       return () => b.take();
     },
+    algorithms: {
+      fixedWindow({ limit, interval }) {
+        const b = new BaselineBucket(limit, (limit * 1000) / interval);
+        return () => b.tryTake();
+      },
+      // The smallest limit as capacity, the slowest window's rate.
+      slidingWindowLog(windows) {
+        const capacity = Math.min(...windows.map((w) => w.limit));
+        const rate = Math.min(...windows.map((w) => (w.limit * 1000) / w.interval));
+        const b = new BaselineBucket(capacity, rate);
+        return () => b.tryTake();
+      },
+      // One bucket per key; the baseline has no global part.
+      allOfKeyed(global, [capacity, rate]) {
+        const k = new BaselineKeyed(capacity, rate);
+        return { op: (key) => k.tryTake(key), size: () => k.size, keep: k };
+      },
+    },
   };
 }
 
@@ -48,10 +74,13 @@ async function loadLazyLimiter() {
   } catch (e) {
     throw new NotApplicable(`${url} not importable (${e.code ?? e.message}); run npm run build`);
   }
-  const { TokenBucket, KeyedLimiter } = mod;
+  const { TokenBucket, KeyedLimiter, FixedWindow, SlidingWindowLog, allOf } = mod;
   if (typeof TokenBucket !== 'function' || typeof KeyedLimiter !== 'function') {
     throw new NotApplicable('dist/index.js does not export TokenBucket and KeyedLimiter yet');
   }
+  const need = (name, value) => {
+    if (typeof value !== 'function') throw new NotApplicable(`dist/index.js does not export ${name}`);
+  };
   return {
     asyncNowait: false,
     notes: {},
@@ -66,6 +95,25 @@ async function loadLazyLimiter() {
     waiter(capacity, refillPerSecond) {
       const b = new TokenBucket({ capacity, refillPerSecond });
       return () => b.acquire();
+    },
+    algorithms: {
+      fixedWindow({ limit, interval }) {
+        need('FixedWindow', FixedWindow);
+        const w = new FixedWindow({ limit, interval });
+        return () => w.acquireNowait();
+      },
+      slidingWindowLog(windows) {
+        need('SlidingWindowLog', SlidingWindowLog);
+        const w = new SlidingWindowLog({ windows });
+        return () => w.acquireNowait();
+      },
+      // allOf(global, perKey) per key, the global bucket shared by every key.
+      allOfKeyed([gCapacity, gRate], [capacity, refillPerSecond]) {
+        need('allOf', allOf);
+        const global = new TokenBucket({ capacity: gCapacity, refillPerSecond: gRate });
+        const k = new KeyedLimiter(() => allOf(global, new TokenBucket({ capacity, refillPerSecond })));
+        return { op: (key) => k.acquireNowait(key), size: () => k.size, keep: k };
+      },
     },
   };
 }
