@@ -273,7 +273,7 @@ describe('LimiterOptions: validation', () => {
   it.each([
     { clock: null, message: /`clock` to be a Clock/ },
     { clock: {}, message: /`clock` to be a Clock/ },
-    { clock: { now: () => 0 }, message: /`clock` to be a Clock/ },
+    { clock: { now: (): number => 0 }, message: /`clock` to be a Clock/ },
     { clock: Date, message: /`clock` to be a Clock/ },
   ])('clock $clock: TypeError', ({ clock, message }) => {
     expect(() => new TokenBucket({ ...base, clock: clock as never })).toThrow(TypeError);
