@@ -8,6 +8,8 @@ import { chromiumArgs, chromiumPath } from './test/setup/chromium.mjs';
 
 const tests = ['test/**/*.test.ts'];
 const nodeOnly = ['test/**/*.node.test.ts'];
+// A local rate-limited HTTP server for the throttleFetch tests; its URL is `inject('serverUrl')`.
+const globalSetup = ['test/setup/rate-limited-server.ts'];
 
 export default defineConfig({
   test: {
@@ -16,6 +18,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
+          globalSetup,
           include: tests,
           typecheck: {
             enabled: true,
@@ -30,6 +33,7 @@ export default defineConfig({
         test: {
           name: 'happy-dom',
           environment: 'happy-dom',
+          globalSetup,
           include: tests,
           exclude: nodeOnly,
         },
@@ -37,6 +41,7 @@ export default defineConfig({
       {
         test: {
           name: 'chromium',
+          globalSetup,
           include: tests,
           exclude: nodeOnly,
           browser: {

@@ -7,4 +7,5 @@ export { SlidingWindowLog, type SlidingWindowLogOptions, type SlidingWindow } fr
 export { AllOf, allOf, type AllOfOptions } from './all-of.js';
 export { KeyedLimiter, type KeyedLimiterOptions, type KeyedLimiterStats } from './keyed-limiter.js';
 export { throttle, type ThrottleOptions, type ThrottleCommonOptions, type ThrottleLimiterOptions, type ThrottleKeyedOptions, type ThrottleMode, type Throttled, type AnyFunction } from './throttle.js';
+export { throttleFetch, type ThrottleFetchOptions, type FetchRule, type FetchLimit, type FetchMatch, type FetchRetryOptions } from './throttle-fetch.js';
 export { parseRateLimitHeaders, type RateLimitHints, type HeadersLike } from './server-hints.js';

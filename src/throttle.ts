@@ -291,9 +291,10 @@ export interface GateOptions {
 export interface Gate {
   /**
    * Takes a slot, then `cost` tokens of `key`, then runs `task`; the slot is held until the
-   * task settles. Never throws.
+   * task settles. `wait` makes the call wait for its tokens even in `'reject'` mode. Never
+   * throws.
    */
-  run<T>(key: unknown, cost: number, signal: AbortSignal | undefined, task: () => T): Promise<Awaited<T>>;
+  run<T>(key: unknown, cost: number, signal: AbortSignal | undefined, task: () => T, wait?: boolean): Promise<Awaited<T>>;
   /** `true` when no slot is needed and calls wait for tokens: `ready` may then admit a call. */
   readonly direct: boolean;
   /**
@@ -355,8 +356,8 @@ export function createGate(options: GateOptions): Gate {
   const ready = (key: unknown, cost: number): boolean => timeToAvailable(key, cost) === 0 && nowait(key, cost);
 
   /** Tokens, then the task. */
-  const admit = <T>(key: unknown, cost: number, signal: AbortSignal | undefined, task: () => T): Promise<Awaited<T>> => {
-    if (reject) {
+  const admit = <T>(key: unknown, cost: number, signal: AbortSignal | undefined, task: () => T, wait: boolean): Promise<Awaited<T>> => {
+    if (reject && !wait) {
       try {
         if (!nowait(key, cost)) return Promise.reject(refusal(key, cost, timeToAvailable(key, cost)));
         return Promise.resolve(task()) as Promise<Awaited<T>>;
@@ -369,9 +370,9 @@ export function createGate(options: GateOptions): Gate {
     return granted.then(task) as Promise<Awaited<T>>;
   };
 
-  const run = <T>(key: unknown, cost: number, signal: AbortSignal | undefined, task: () => T): Promise<Awaited<T>> => {
+  const run = <T>(key: unknown, cost: number, signal: AbortSignal | undefined, task: () => T, wait = false): Promise<Awaited<T>> => {
     if (signal?.aborted === true) return Promise.reject(signal.reason);
-    if (maxConcurrent === Infinity) return admit(key, cost, signal, task);
+    if (maxConcurrent === Infinity) return admit(key, cost, signal, task, wait);
     let slot = slots.get(key);
     if (slot === undefined) {
       slot = { queue: new PQueue({ concurrency: maxConcurrent as number }), count: 0 };
@@ -384,17 +385,17 @@ export function createGate(options: GateOptions): Gate {
     };
     // The queue sees a signal of its own that aborts only while the call waits for a slot:
     // once running, the call keeps its slot until the task settles.
-    let wait: SlotWait | undefined;
+    let slotWait: SlotWait | undefined;
     if (signal !== undefined) {
-      wait = new SlotWait();
-      watch(signal, wait);
+      slotWait = new SlotWait();
+      watch(signal, slotWait);
     }
     const added = held.queue.add(
       () => {
-        if (wait !== undefined) unwatch(signal!, wait);
-        return admit(key, cost, signal, task);
+        if (slotWait !== undefined) unwatch(signal!, slotWait);
+        return admit(key, cost, signal, task, wait);
       },
-      wait === undefined ? addOptions : { ...addOptions, signal: wait.controller.signal },
+      slotWait === undefined ? addOptions : { ...addOptions, signal: slotWait.controller.signal },
     ) as Promise<Awaited<T>>;
     return added.then(
       (value) => {
