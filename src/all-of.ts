@@ -1,4 +1,4 @@
-import { BaseRateLimiter, grantAt, idleAt, timeToAvailableFor, type LimiterOptions } from './rate-limiter.js';
+import { BaseRateLimiter, grantAt, idleAt, settleAt, timeToAvailableFor, waitingOf, type LimiterOptions } from './rate-limiter.js';
 import { checkOptions, invalid } from './validate.js';
 
 /**
@@ -33,10 +33,10 @@ const OPTION_NAMES = ['maxQueue', 'onEvent'] as const;
  *   overload of a shared part one composite's waiters can wait longer than predicted, or behind
  *   another's; bound the wait with a `signal` (`maxWait` is checked against the prediction,
  *   which cannot see other composites' waiters).
- * - **Reservations.** `reserve` books in the composite's queue, not in the parts'. Its `delay`
- *   holds when the parts are used through this composite alone; when a part is shared or used
- *   directly, others can take its tokens first, the booking is served after its `delay`, and a
- *   caller that acts at `delay` can go over that part's limit. Use `acquire` there.
+ * - **Reservations.** A composite cannot promise a delay: a part shared with other composites,
+ *   or used directly, can give its tokens to others first. So `reserve` on a composite grants at
+ *   once or refuses (`{ ok: false, delay }`, `delay` being the predicted wait); it never books
+ *   ahead. Use `acquire` to wait.
  * - **Tokens that come back by other means than time** (a part whose algorithm calls
  *   `recheck()`, such as a quota the server resets) wake that part's own waiters, not a
  *   composite's: the composite looks again at its next timer or call (`acquire`,
@@ -68,13 +68,6 @@ export class AllOf extends BaseRateLimiter {
   /** The smallest capacity of the parts: the most one call may take. */
   readonly capacity: number;
   readonly #parts: readonly BaseRateLimiter[];
-  /**
-   * The clock reading at which this composite last made a part serve its waiters, when that
-   * reading was later than the time it was asked about. Parts were then touched at a later time
-   * than that `now`, so nothing is granted at a `now` before it: a limiter is never handed a
-   * time earlier than one it has seen.
-   */
-  #freshFrom = -Infinity;
 
   /**
    * @param parts - the limiters that must all grant: one or more, built on
@@ -164,37 +157,30 @@ export class AllOf extends BaseRateLimiter {
    */
   #waitFor(cost: number, now: number): number {
     const parts = this.#parts;
-    for (;;) {
-      let wait = this.#freshFrom - now;
-      for (let i = 0; i < parts.length && wait !== Infinity; i++) {
-        const w = timeToAvailableFor(parts[i]!, cost, now);
+    let wait = 0;
+    for (let i = 0; i < parts.length && wait !== Infinity; i++) {
+      const w = timeToAvailableFor(parts[i]!, cost, now);
+      if (w > wait) wait = w;
+    }
+    if (wait > 0) return wait;
+    // Every part has room for `cost` behind its own waiters, yet a part grants nothing to a
+    // composite while anyone waits on it. Those waiters are due (its timer fires after ours, or
+    // late): have it serve them now, as any call to it would. Any still waiting are of a lower
+    // priority than a plain call and not due yet: wait until that part could be full again.
+    // When `now` lies ahead (the end of a pause), nothing is served early: by then they are.
+    let real: number | undefined;
+    for (const part of parts) {
+      if (waitingOf(part) === 0 || now > (real ??= this.clock.now())) continue;
+      if (settleAt(part, now) > 0) {
+        const w = timeToAvailableFor(part, part.capacity, now);
         if (w > wait) wait = w;
       }
-      if (wait > 0) return wait;
-      // Every part has room for `cost` behind its own waiters, yet a part grants nothing to a
-      // composite while anyone waits on it. Its waiters are then either due but not served yet
-      // (its timer fires after ours, or late): have it serve them now, as any call to it would;
-      // or of a lower priority than a plain call and not due: wait for the part to fill up,
-      // by which time they have been served.
-      let served = false;
-      let behind = 0;
-      for (const part of parts) {
-        if (idleAt(part, now)) continue;
-        const waiting = part.stats.waiting;
-        if (waiting === 0) continue;
-        part.timeToAvailable(part.capacity);
-        if (part.stats.waiting < waiting) served = true;
-        else behind = Math.max(behind, timeToAvailableFor(part, part.capacity, now));
-      }
-      if (served) {
-        const later = this.clock.now();
-        if (later === now) continue;
-        // Served at a later reading of the clock: nothing is granted before it.
-        this.#freshFrom = later;
-        return Math.max(later - now, behind);
-      }
-      return behind;
     }
+    return wait;
+  }
+
+  protected override get booksAhead(): boolean {
+    return false;
   }
 }
 

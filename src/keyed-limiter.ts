@@ -6,6 +6,7 @@ import {
   idleAt,
   nowaitForKey,
   pauseForKey,
+  report,
   reserveForKey,
   timeToAvailableFor,
   type AcquireOptions,
@@ -201,10 +202,11 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
   acquireNowait(key: K, cost = 1): boolean {
     const limiter = this.#limiters.get(key) ?? this.#create(key);
     if (limiter === undefined) return false;
-    if (this.#onEvent === undefined) return limiter.acquireNowait(cost);
     if (limiter instanceof BaseRateLimiter) return nowaitForKey(limiter, key, cost, this.#onEvent);
     const granted = limiter.acquireNowait(cost);
-    this.#onEvent({ type: granted ? 'granted' : 'rejected', limiter, key, cost, wait: granted ? 0 : limiter.timeToAvailable(cost) });
+    if (this.#onEvent !== undefined) {
+      report(this.#onEvent, { type: granted ? 'granted' : 'rejected', limiter, key, cost, wait: granted ? 0 : limiter.timeToAvailable(cost) });
+    }
     return granted;
   }
 
@@ -226,12 +228,20 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
    * ```
    */
   acquireNowaitAny(keys: Iterable<K>, cost = 1): K | undefined {
+    let first: K | undefined;
     let any = false;
+    let fits = false;
     for (const key of checkKeys(keys)) {
+      if (!any) first = key;
       any = true;
+      const limiter = this.#limiters.get(key) ?? this.#create(key);
+      if (limiter === undefined || !(cost <= limiter.capacity)) continue;
+      fits = true;
       if (this.acquireNowait(key, cost)) return key;
     }
     if (!any) invalid('keys', 'a non-empty iterable of keys', keys, RangeError);
+    // No key can ever take the cost: let the first one say why.
+    if (!fits) this.acquireNowait(first as K, cost);
     return undefined;
   }
 
@@ -259,14 +269,16 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
     let fits = false;
     try {
       const now = this.clock.now();
+      const priority = options?.priority ?? 0;
       for (const key of checkKeys(keys)) {
         const limiter = this.#limiters.get(key) ?? this.#create(key);
         if (!found) best = key;
         found = true;
-        if (limiter === undefined) continue;
-        const wait = limiter instanceof BaseRateLimiter && limiter.clock === this.clock
-          ? timeToAvailableFor(limiter, cost, now)
-          : limiter.timeToAvailable(cost);
+        if (limiter === undefined || !(cost <= limiter.capacity)) continue;
+        const wait =
+          limiter instanceof BaseRateLimiter && limiter.clock === this.clock && typeof priority === 'number'
+            ? timeToAvailableFor(limiter, cost, now, priority)
+            : limiter.timeToAvailable(cost);
         if (!fits || wait < bestWait) {
           best = key;
           bestWait = wait;
@@ -306,7 +318,7 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
       pauseForKey(limiter, key, ms, this.#onEvent);
     } else {
       limiter.pause(ms);
-      this.#onEvent?.({ type: 'paused', limiter, key, cost: 0, wait: ms });
+      if (this.#onEvent !== undefined) report(this.#onEvent, { type: 'paused', limiter, key, cost: 0, wait: ms });
     }
   }
 

@@ -204,16 +204,16 @@ class Waiter implements Abortable, Reservation {
 
   /** Leaves the queue at once, rejecting with `reason`; the limiter serves those behind it. */
   abort(reason: unknown): (() => void) | undefined {
+    const { cost } = this;
     if (!this.leave()) return undefined;
     this.state.aborted++;
-    this.state.onLeave(this, true);
+    this.state.onAbort(this, cost);
     this.reject?.(reason);
     return this.state.queue[this.state.head] === this ? this.state.serve : undefined;
   }
 
   cancel(): void {
     if (!this.leave()) return;
-    this.state.onLeave(this, false);
     if (this.state.queue[this.state.head] === this) this.state.serve();
   }
 
@@ -254,8 +254,10 @@ interface WaitState {
   readonly onTimer: () => void;
   /** Serves whatever is due now (after an abort at the head). */
   readonly serve: () => void;
-  /** Reports an abort or a cancellation. */
-  readonly onLeave: (waiter: Waiter, aborted: boolean) => void;
+  /** Reports an abort. */
+  readonly onAbort: (waiter: Waiter, cost: number) => void;
+  /** A drain runs: one started from inside it (an `onEvent` listener asking) does nothing. */
+  draining: boolean;
 }
 
 // Internal methods are keyed by module symbols, not `#private`: a class with private methods
@@ -271,6 +273,7 @@ const kPredict = Symbol('predict');
 const kRefuse = Symbol('refuse');
 const kEnqueue = Symbol('enqueue');
 const kDrain = Symbol('drain');
+const kServe = Symbol('serve');
 const kArm = Symbol('arm');
 const kEmit = Symbol('emit');
 
@@ -307,7 +310,7 @@ export let idleAt: (limiter: BaseRateLimiter, now: number) => boolean;
  * `timeToAvailable` at a given reading of the limiter's clock, without serving due waiters
  * first. Internal to the package.
  */
-export let timeToAvailableFor: (limiter: BaseRateLimiter, cost: number, now: number) => number;
+export let timeToAvailableFor: (limiter: BaseRateLimiter, cost: number, now: number, priority?: number) => number;
 
 /**
  * `acquireNowait` at a given reading of the limiter's clock, without checking the cost: what a
@@ -331,6 +334,15 @@ export let acquireForKey: (
 
 /** `acquireNowait` on behalf of a `KeyedLimiter` (events name the key). Internal. */
 export let nowaitForKey: (limiter: BaseRateLimiter, key: unknown, cost: number, sink: EventSink | undefined) => boolean;
+
+/**
+ * Serves the waiters of `limiter` that are due at `now` (its timer may not have fired yet) and
+ * returns how many still wait. Internal to the package.
+ */
+export let settleAt: (limiter: BaseRateLimiter, now: number) => number;
+
+/** Callers waiting on `limiter` now. Internal to the package. */
+export let waitingOf: (limiter: BaseRateLimiter) => number;
 
 /** `reserve` on behalf of a `KeyedLimiter`. Internal. */
 export let reserveForKey: (
@@ -444,6 +456,15 @@ export abstract class BaseRateLimiter implements RateLimiter {
   protected recheck(): void {
     const w = this.#wait;
     if (w !== undefined && w.waiting > 0) this[kDrain](w, this.#config.clock.now());
+  }
+
+  /**
+   * Whether `reserve` may book a wait, default `true`. A limiter whose tokens others can take
+   * outside its queue (a composite with shared parts) cannot promise a delay: it answers
+   * `false`, and its `reserve` grants only at once.
+   */
+  protected get booksAhead(): boolean {
+    return true;
   }
 
   /** Tokens there now; waiters and pauses are not subtracted. */
@@ -578,7 +599,14 @@ export abstract class BaseRateLimiter implements RateLimiter {
       const w = limiter.#wait;
       return (w === undefined || limiter[kOpen](w, now)) && limiter.isFullAt(now);
     };
-    timeToAvailableFor = (limiter, cost, now) => limiter[kPredict](cost, 0, now);
+    timeToAvailableFor = (limiter, cost, now, priority = 0) => limiter[kPredict](cost, priority, now);
+    waitingOf = (limiter) => limiter.#wait?.waiting ?? 0;
+    settleAt = (limiter, now) => {
+      const w = limiter.#wait;
+      if (w === undefined || w.waiting === 0) return 0;
+      limiter[kDrain](w, now);
+      return w.waiting;
+    };
     grantAt = (limiter, cost, now) => {
       const w = limiter.#wait;
       if ((w === undefined || limiter[kOpen](w, now)) && limiter.tryConsumeAt(cost, now)) {
@@ -671,7 +699,9 @@ export abstract class BaseRateLimiter implements RateLimiter {
     }
     // Nothing can overtake a booking, so it goes to the end of the queue.
     const wait = this[kPredict](cost, -Infinity, now);
-    if (this[kRefuse](cost, wait, maxWait, key, sink) !== undefined) return { ok: false, delay: wait, cancel: noop };
+    // A delay of `Infinity` promises nothing: refused whatever `maxWait` says.
+    const bound = this.booksAhead && wait !== Infinity ? maxWait : -1;
+    if (this[kRefuse](cost, wait, bound, key, sink) !== undefined) return { ok: false, delay: wait, cancel: noop };
     w ??= this[kWaitState]();
     if (timers !== undefined && w.waiting === 0) w.timers = timers;
     const waiter = new Waiter(cost, -Infinity, -Infinity, now, wait, undefined, undefined, undefined, key, sink, w);
@@ -737,11 +767,12 @@ export abstract class BaseRateLimiter implements RateLimiter {
           this[kDrain](state, this.#config.clock.now());
         },
         serve: () => this[kDrain](state, this.#config.clock.now()),
-        onLeave: (waiter, aborted) => {
-          if (aborted && (this.#config.onEvent !== undefined || waiter.sink !== undefined)) {
-            this[kEmit]('aborted', waiter.cost, this.#config.clock.now() - waiter.since, waiter.key, waiter.sink);
+        onAbort: (waiter, cost) => {
+          if (this.#config.onEvent !== undefined || waiter.sink !== undefined) {
+            this[kEmit]('aborted', cost, this.#config.clock.now() - waiter.since, waiter.key, waiter.sink);
           }
         },
+        draining: false,
       };
       this.#wait = state;
     }
@@ -796,8 +827,22 @@ export abstract class BaseRateLimiter implements RateLimiter {
     if (at === w.head) this[kDrain](w, now);
   }
 
-  /** Serves every waiter that is due at `now`, in order, then arms the timer for the next. */
+  /**
+   * Serves every waiter that is due at `now`, in order, then arms the timer for the next. A
+   * drain started from inside one (a listener calling back) returns at once: the outer one
+   * goes on with the same queue.
+   */
   private [kDrain](w: WaitState, now: number): void {
+    if (w.draining) return;
+    w.draining = true;
+    try {
+      this[kServe](w, now);
+    } finally {
+      w.draining = false;
+    }
+  }
+
+  private [kServe](w: WaitState, now: number): void {
     const { queue } = w;
     let wait = Infinity;
     while (w.head < queue.length) {
@@ -811,7 +856,8 @@ export abstract class BaseRateLimiter implements RateLimiter {
         wait = w.pausedUntil - now;
         break;
       }
-      wait = this.timeToAvailableAt(waiter.cost, now);
+      // A booking is taken at its promised time, never before: its caller acts then.
+      wait = waiter.resolve === undefined && now < waiter.since + waiter.delay ? waiter.since + waiter.delay - now : this.timeToAvailableAt(waiter.cost, now);
       if (wait > 0) break;
       this.consumeAt(waiter.cost, now);
       queue[w.head++] = undefined;
@@ -861,10 +907,10 @@ export abstract class BaseRateLimiter implements RateLimiter {
 }
 
 /**
- * Calls a listener. What it throws does not break the limiter: it surfaces as an unhandled
+ * Calls a listener. Internal to the package. What it throws does not break the limiter: it surfaces as an unhandled
  * promise rejection (Node's `unhandledRejection`, the browser's `unhandledrejection`).
  */
-function report(listener: (event: LimiterEvent) => void, event: LimiterEvent): void {
+export function report(listener: (event: LimiterEvent) => void, event: LimiterEvent): void {
   try {
     listener(event);
   } catch (error) {

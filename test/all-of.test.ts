@@ -318,34 +318,17 @@ describe('allOf: the queue of the composite', () => {
     ]);
   });
 
-  test('reserve: the delay holds when the parts are used through the composite alone', async () => {
+  test('reserve: a composite grants at once or refuses, never books ahead', async () => {
     const { clock, global, key, both } = globalAndKey();
-    both.acquireNowait(2);
-    expect(both.reserve(1)).toMatchObject({ ok: true, delay: 500 });
-    expect(both.reserve(1)).toMatchObject({ ok: true, delay: 1_000 });
-    await clock.advance(499);
-    expect(global.available).toBe(10);
-    expect(key.available).toBeCloseTo(0.998, 9);
-    await clock.advance(1);
-    expect(global.available).toBe(9); // the first booking was taken at 500
-    expect(key.available).toBe(0);
+    expect(both.reserve(1)).toMatchObject({ ok: true, delay: 0 });
+    both.acquireNowait(1);
+    const refused = both.reserve(1);
+    expect(refused).toMatchObject({ ok: false, delay: 500 });
+    refused.cancel(); // a no-op
+    expect([global.available, key.available, both.stats.waiting]).toEqual([8, 0, 0]);
+    expect(both.stats).toMatchObject({ granted: 2, rejected: 1 });
     await clock.advance(500);
-    expect([global.available, key.available]).toEqual([9, 0]);
-    expect(both.stats).toMatchObject({ granted: 3, waiting: 0 });
-  });
-
-  test('reserve: a part used directly can push a booking past its delay (documented)', async () => {
-    const clock = createManualClock();
-    const global = new TokenBucket({ capacity: 1, refillPerSecond: 1, clock });
-    const both = allOf(global, new TokenBucket({ capacity: 1, refillPerSecond: 10, clock }));
-    global.acquireNowait();
-    expect(both.reserve()).toMatchObject({ ok: true, delay: 1_000 });
-    const direct = track(global.acquire()); // the global knows nothing of the booking
-    await clock.advance(1_000);
-    expect(direct.settled).toBe(true);
-    expect(both.stats.waiting).toBe(1); // still booked: served at 2000, not at 1000
-    await clock.advance(1_000);
-    expect(both.stats.waiting).toBe(0);
+    expect(both.reserve(1)).toMatchObject({ ok: true, delay: 0 });
   });
 
   test('a part paused on its own delays the composite\'s waiters until it ends', async () => {
