@@ -1,5 +1,6 @@
 import { BaseRateLimiter, LIMITER_OPTIONS, type LimiterOptions } from './rate-limiter.js';
 import { checkNumber, checkOptions } from './validate.js';
+import { waitUntil } from './wait-until.js';
 
 /**
  * Options of {@link FixedWindow}.
@@ -149,17 +150,6 @@ function windowOf(now: number, interval: number): number {
   if (k * interval > now) return k - 1;
   if ((k + 1) * interval <= now) return k + 1;
   return k;
-}
-
-/**
- * Milliseconds from `now` until `at`, such that a timer set for `now + wait` lands on `at` or
- * after it, never an ulp short: `now + (at - now)` is not always `at` in floating point.
- */
-function waitUntil(at: number, now: number): number {
-  let wait = at - now;
-  const step = (at < 0 ? -at : at) * Number.EPSILON || Number.MIN_VALUE;
-  for (let i = 0; i < 4 && now + wait < at; i++) wait += step;
-  return wait;
 }
 
 /** What limiters made alike have in common. */

@@ -271,6 +271,7 @@ const kWaitState = Symbol('waitState');
 const kSlot = Symbol('slot');
 const kPredict = Symbol('predict');
 const kRefuse = Symbol('refuse');
+const kGrantNow = Symbol('grantNow');
 const kEnqueue = Symbol('enqueue');
 const kDrain = Symbol('drain');
 const kServe = Symbol('serve');
@@ -661,17 +662,11 @@ export abstract class BaseRateLimiter implements RateLimiter {
       return Promise.reject(signal.reason);
     }
     const now = this.#config.clock.now();
-    let w = this.#wait;
-    if (w !== undefined && w.waiting > 0) this[kDrain](w, now);
-    if (cost === 0 || ((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now))) {
-      this.#granted++;
-      if (this.#config.onEvent !== undefined || sink !== undefined) this[kEmit]('granted', cost, 0, key, sink);
-      return RESOLVED;
-    }
+    if (this[kGrantNow](cost, now, key, sink)) return RESOLVED;
     const wait = this[kPredict](cost, priority, now);
     const refusal = this[kRefuse](cost, wait, maxWait, key, sink);
     if (refusal !== undefined) return Promise.reject(refusal);
-    w ??= this[kWaitState]();
+    const w = this[kWaitState]();
     // Nobody waits, so no timer is armed: the timer may move to the shared one.
     if (timers !== undefined && w.waiting === 0) w.timers = timers;
     return new Promise<void>((resolve, reject) => {
@@ -690,23 +685,32 @@ export abstract class BaseRateLimiter implements RateLimiter {
     const { maxWait = Infinity } = checkOptions('options', options, RESERVE_OPTIONS);
     checkNumber('maxWait', maxWait, 'a number of milliseconds >= 0', 0, Infinity);
     const now = this.#config.clock.now();
-    let w = this.#wait;
-    if (w !== undefined && w.waiting > 0) this[kDrain](w, now);
-    if (cost === 0 || ((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now))) {
-      this.#granted++;
-      if (this.#config.onEvent !== undefined || sink !== undefined) this[kEmit]('granted', cost, 0, key, sink);
-      return GRANTED_NOW;
-    }
+    if (this[kGrantNow](cost, now, key, sink)) return GRANTED_NOW;
     // Nothing can overtake a booking, so it goes to the end of the queue.
     const wait = this[kPredict](cost, -Infinity, now);
     // A delay of `Infinity` promises nothing: refused whatever `maxWait` says.
     const bound = this.booksAhead && wait !== Infinity ? maxWait : -1;
     if (this[kRefuse](cost, wait, bound, key, sink) !== undefined) return { ok: false, delay: wait, cancel: noop };
-    w ??= this[kWaitState]();
+    const w = this[kWaitState]();
     if (timers !== undefined && w.waiting === 0) w.timers = timers;
     const waiter = new Waiter(cost, -Infinity, -Infinity, now, wait, undefined, undefined, undefined, key, sink, w);
     this[kEnqueue](w, waiter, now);
     return waiter;
+  }
+
+  /**
+   * Serves the waiters due at `now`, then takes `cost` at once if nobody waits, no pause runs
+   * and the tokens are there. Counts and reports the grant.
+   */
+  private [kGrantNow](cost: number, now: number, key: unknown, sink: EventSink | undefined): boolean {
+    const w = this.#wait;
+    if (w !== undefined && w.waiting > 0) this[kDrain](w, now);
+    if (cost === 0 || ((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now))) {
+      this.#granted++;
+      if (this.#config.onEvent !== undefined || sink !== undefined) this[kEmit]('granted', cost, 0, key, sink);
+      return true;
+    }
+    return false;
   }
 
   private [kPause](ms: number, key: unknown, sink: EventSink | undefined): void {

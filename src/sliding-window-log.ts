@@ -1,5 +1,6 @@
 import { BaseRateLimiter, LIMITER_OPTIONS, type LimiterOptions } from './rate-limiter.js';
 import { checkNumber, checkOptions, invalid } from './validate.js';
+import { waitUntil } from './wait-until.js';
 
 /**
  * One window of a {@link SlidingWindowLog}: at most `limit` tokens in any `interval` ms.
@@ -375,17 +376,6 @@ const TOLERANCE = Number.EPSILON * 64;
 /** Whether `cost` more fits beside `used` under `limit`, allowing for rounding in the sum. */
 function fits(used: number, cost: number, limit: number): boolean {
   return used + cost <= limit + limit * TOLERANCE;
-}
-
-/**
- * Milliseconds from `now` until `at`, such that a timer set for `now + wait` lands on `at` or
- * after it, never an ulp short: `now + (at - now)` is not always `at` in floating point.
- */
-function waitUntil(at: number, now: number): number {
-  let wait = at - now;
-  const step = (at < 0 ? -at : at) * Number.EPSILON || Number.MIN_VALUE;
-  for (let i = 0; i < 4 && now + wait < at; i++) wait += step;
-  return wait;
 }
 
 /** What limiters made alike have in common. */
