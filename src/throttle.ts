@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import { unwatch, watch, type Abortable } from './abort-watch.js';
 import { RateLimitError } from './errors.js';
 import { KeyedLimiter } from './keyed-limiter.js';
-import type { AcquireOptions, RateLimiter } from './rate-limiter.js';
+import { BaseRateLimiter, grantAt, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
 import { checkNumber, checkOptions, invalid } from './validate.js';
 
 /**
@@ -188,14 +188,21 @@ export function throttle<F extends AnyFunction, K>(fn: F, options: ThrottleOptio
 
   let throttled: Throttled<F>;
   if (gate.direct && plain !== undefined && fixedCost >= 0) {
-    // The common case, kept lean: one limiter, one cost, no slots. The tokens are checked
-    // without side effects first, so a call that must wait counts no refusal.
+    // The common case, kept lean: one limiter, one cost (checked above), no slots. A limiter of
+    // this package is asked once, at one reading of its clock, and a call that must wait counts
+    // no refusal; any other limiter is asked `timeToAvailable` first for the same reason.
+    const base = plain instanceof BaseRateLimiter ? plain : undefined;
+    const clock = base?.clock;
     throttled = function (this: ThisParameterType<F>): Promise<Awaited<ReturnType<F>>> {
       // `arguments` instead of rest parameters: no array is made on the fast path.
       const args = arguments as unknown as Parameters<F>;
       if (signal === undefined || !signal.aborted) {
         try {
-          if (plain.timeToAvailable(fixedCost) === 0 && plain.acquireNowait(fixedCost)) {
+          if (
+            base !== undefined
+              ? grantAt(base, fixedCost, clock!.now())
+              : plain.timeToAvailable(fixedCost) === 0 && plain.acquireNowait(fixedCost)
+          ) {
             return Promise.resolve(fn.apply(this, args) as ReturnType<F>);
           }
         } catch (error) {

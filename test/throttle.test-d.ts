@@ -1,6 +1,6 @@
 // Type tests for throttle (vitest typecheck: checked by tsc, never run).
 import { describe, expectTypeOf, test } from 'vitest';
-import { KeyedLimiter, throttle, TokenBucket, type ThrottleOptions, type Throttled } from '../src/index.js';
+import { KeyedLimiter, throttle, throttleFetch, TokenBucket, type FetchRule, type ThrottleFetchOptions, type ThrottleOptions, type Throttled } from '../src/index.js';
 
 const bucket = new TokenBucket({ capacity: 5, refillPerSecond: 1 });
 const perTenant = new KeyedLimiter((_tenant: string) => new TokenBucket({ capacity: 5, refillPerSecond: 1 }));
@@ -109,5 +109,31 @@ describe('throttle: options', () => {
     throttle(getUser, { maxConcurrent: 2 });
     // @ts-expect-error not a limiter
     throttle(getUser, { limiter: { capacity: 5 } });
+  });
+});
+
+describe('throttleFetch', () => {
+  test("has fetch's exact type", () => {
+    const apiFetch = throttleFetch({ rules: [{ match: 'https://api.example.com/*', limit: { capacity: 5, refillPerSecond: 1 } }] });
+    expectTypeOf(apiFetch).toEqualTypeOf<typeof fetch>();
+    expectTypeOf(apiFetch('https://api.example.com/x')).toEqualTypeOf<Promise<Response>>();
+    void apiFetch(new URL('https://api.example.com/x'), { method: 'POST', body: 'x' });
+    void apiFetch(new Request('https://api.example.com/x'));
+  });
+
+  test('options and rules', () => {
+    const rule: FetchRule = { match: /api/, method: ['GET', 'HEAD'], limiter: perTenant, key: (request) => new URL(request.url).host, cost: 2 };
+    throttleFetch({ rules: [rule], unmatched: { capacity: 10, refillPerSecond: 5 }, retry: { limit: 3, statuses: [429] }, maxConcurrent: 4 });
+    throttleFetch({ unmatched: 'pass', retry: true, fetch: globalThis.fetch });
+    // @ts-expect-error an unknown unmatched mode
+    throttleFetch({ unmatched: 'drop' });
+    // @ts-expect-error a rule needs match
+    throttleFetch({ rules: [{ limit: { capacity: 1, refillPerSecond: 1 } }] });
+    // @ts-expect-error an unknown retry option
+    throttleFetch({ retry: { tries: 3 } });
+    // @ts-expect-error a predicate receives a Request
+    throttleFetch({ rules: [{ match: (url: number) => url > 0, limiter: bucket }] });
+    const options: ThrottleFetchOptions = { mode: 'reject', maxWait: 1_000 };
+    throttleFetch(options);
   });
 });

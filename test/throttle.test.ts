@@ -106,6 +106,17 @@ describe('throttle: wait mode', () => {
     expect(limiter.stats).toMatchObject({ granted: 3, rejected: 0 });
   });
 
+  test("the limiter's events: a grant per call, a wait is queued, never a refusal", async () => {
+    const clock = createManualClock();
+    const events: string[] = [];
+    const limiter = new TokenBucket({ capacity: 1, refillPerSecond: 1, clock, onEvent: (event) => events.push(event.type) });
+    const fn = throttle(async () => 'ok', { limiter });
+    const calls = [fn(), fn()];
+    await clock.advance(1_000);
+    await Promise.all(calls);
+    expect(events).toEqual(['granted', 'queued', 'granted']);
+  });
+
   test('priority: higher priority waiters of the same limiter go first', async () => {
     const clock = createManualClock();
     const limiter = bucket(clock, 1, 1);
