@@ -38,6 +38,11 @@ const CELLS = {
     const { throttle, TokenBucket } = await import('../dist/index.js');
     return throttle(fn, { limiter: new TokenBucket({ capacity: 1, refillPerSecond: Infinity }), maxConcurrent: 16 });
   } },
+  'p-queue add(fn), concurrency 16': { group: 'fn', async make() {
+    const { default: PQueue } = await import('p-queue');
+    const queue = new PQueue({ concurrency: 16 });
+    return (x) => queue.add(() => fn(x));
+  } },
   'bottleneck wrap(fn)': { group: 'fn', async make() {
     const { default: Bottleneck } = await import('bottleneck');
     // No maxConcurrent, no minTime, no reservoir: bottleneck's fastest setting.
@@ -130,12 +135,25 @@ async function main() {
   const direct = { fn: median(samples['fn direct']), fetch: median(samples['fetch direct']) };
   const rows = names.map((name) => {
     const ns = median(samples[name]);
-    return { name, group: CELLS[name].group, ns: Math.round(ns), ratio: Number((ns / direct[CELLS[name].group]).toFixed(2)), samples: samples[name].map(Math.round) };
+    const group = CELLS[name].group;
+    const directSamples = samples[group === 'fn' ? 'fn direct' : 'fetch direct'];
+    // Also the median of the ratios within each round, steadier when the machine's load drifts.
+    const paired = median(samples[name].map((value, round) => value / directSamples[round]));
+    return {
+      name,
+      group,
+      ns: Math.round(ns),
+      ratio: Number((ns / direct[group]).toFixed(2)),
+      pairedRatio: Number(paired.toFixed(2)),
+      samples: samples[name].map(Math.round),
+    };
   });
 
   const width = Math.max(...names.map((name) => name.length));
-  console.log(`${'subject'.padEnd(width)}  ns/call  × direct`);
-  for (const row of rows) console.log(`${row.name.padEnd(width)}  ${String(row.ns).padStart(7)}  ${row.ratio.toFixed(2).padStart(8)}`);
+  console.log(`${'subject'.padEnd(width)}  ns/call  × direct  × direct, per round`);
+  for (const row of rows) {
+    console.log(`${row.name.padEnd(width)}  ${String(row.ns).padStart(7)}  ${row.ratio.toFixed(2).padStart(8)}  ${row.pairedRatio.toFixed(2).padStart(19)}`);
+  }
   const throttled = rows.find((row) => row.name === 'throttle(fn)');
   console.log(`\nthrottle(fn): ${throttled.ratio}× the direct call (target ≤ ${TARGET}×): ${throttled.ratio <= TARGET ? 'met' : 'not met'}`);
 
