@@ -234,7 +234,16 @@ export function throttle<F extends AnyFunction, K>(fn: F, options: ThrottleOptio
 
 const gates = new WeakMap<AnyFunction, Gate>();
 
-/** The {@link Gate} behind a function {@link throttle} made. Internal to the package (tests). */
+/**
+ * The {@link Gate} behind a function {@link throttle} made. Internal to the package (tests).
+ *
+ * @param throttled - a function `throttle` returned.
+ * @returns its gate, `undefined` for any other function.
+ * @example
+ * ```ts
+ * gateOf(throttle(fn, { limiter, maxConcurrent: 2 }))!.queues; //=> 0
+ * ```
+ */
 export function gateOf(throttled: AnyFunction): Gate | undefined {
   return gates.get(throttled);
 }
@@ -248,7 +257,16 @@ function checkLimiter(limiter: unknown, key: unknown): boolean {
   return keyed;
 }
 
-/** Whether `value` is a `KeyedLimiter`, also one from another copy of this package. Internal. */
+/**
+ * Whether `value` is a `KeyedLimiter`, also one from another copy of this package. Internal.
+ *
+ * @param value - anything.
+ * @returns `true` for a keyed limiter.
+ * @example
+ * ```ts
+ * isKeyedLimiter(new KeyedLimiter(() => bucket)); //=> true
+ * ```
+ */
 export function isKeyedLimiter(value: unknown): value is KeyedLimiter<unknown> {
   if (value instanceof KeyedLimiter) return true;
   const candidate = value as Partial<KeyedLimiter<unknown>> | null;
@@ -262,7 +280,16 @@ export function isKeyedLimiter(value: unknown): value is KeyedLimiter<unknown> {
   );
 }
 
-/** Whether `value` meets the {@link RateLimiter} protocol. Internal to the package. */
+/**
+ * Whether `value` meets the {@link RateLimiter} protocol. Internal to the package.
+ *
+ * @param value - anything.
+ * @returns `true` for a limiter.
+ * @example
+ * ```ts
+ * isRateLimiter(new TokenBucket({ capacity: 1, refillPerSecond: 1 })); //=> true
+ * ```
+ */
 export function isRateLimiter(value: unknown): value is RateLimiter {
   const candidate = value as Partial<RateLimiter> | null;
   return (
@@ -332,9 +359,16 @@ class SlotWait implements Abortable {
 const MODES: readonly string[] = ['wait', 'reject'];
 
 /**
- * Builds a {@link Gate} over a limiter.
+ * Builds a {@link Gate} over a limiter. Internal to the package.
  *
+ * @param options - the limiter (checked by the caller) and how calls are admitted.
+ * @returns the gate.
  * @throws TypeError / RangeError for a bad `mode`, `maxWait`, `priority` or `maxConcurrent`.
+ * @example
+ * ```ts
+ * const gate = createGate({ limiter: bucket, keyed: false, mode: 'wait', maxWait: undefined, priority: undefined, maxConcurrent: 4 });
+ * await gate.run(undefined, 1, undefined, () => send());
+ * ```
  */
 export function createGate(options: GateOptions): Gate {
   const { limiter, keyed, mode = 'wait', maxWait, priority, maxConcurrent = Infinity } = options;
