@@ -1,10 +1,10 @@
 // Benchmark driver for lazy-limiter against a hand-written baseline and its peers.
 //
-//   npm run bench                      # build, then every cell 5 times (~4 min on 2 cores)
+//   npm run bench                      # build, then every cell 5 times (~4.5 min on 2 cores)
 //   node bench/run.mjs --quick         # shorter cells, fewer keys/callers, 3 repeats (~1 min)
 //   node bench/run.mjs --repeat 9      # more repeats
 //   node bench/run.mjs --only nowait-one-key,accuracy --subjects baseline,lazy-limiter
-//   node bench/run.mjs --schedule      # also the same-schedule comparison (+~4.5 min)
+//   node bench/run.mjs --schedule      # also the same-schedule comparison (+~4 min)
 //   node bench/run.mjs --only schedule --schedule-repeat 5 --shapes burst
 //
 // The nowait-fixed-window, nowait-sliding-log…, nowait-all-of… cells time lazy-limiter's
