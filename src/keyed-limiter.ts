@@ -70,6 +70,7 @@ const OPTION_NAMES = ['maxKeys', 'clock', 'onEvent'] as const;
  */
 const SWEEP_STEP = 4;
 
+
 /**
  * One limiter per key (endpoint, API key, tenant…), created on first use by `factory(key)`
  * and dropped again once it is idle — full, unpaused, nobody waiting — which loses nothing,
@@ -126,6 +127,11 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
     this.maxKeys = maxKeys;
     this.clock = checkClock('clock', clock);
     this.#timers = createTimerGroup(clock);
+  }
+
+  /** The `onEvent` listener given in the options, if any. */
+  get onEvent(): ((event: LimiterEvent) => void) | undefined {
+    return this.#onEvent;
   }
 
   /** Keys held now. */

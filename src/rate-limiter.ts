@@ -232,7 +232,7 @@ class Waiter implements Abortable, Reservation {
 }
 
 /** Where a `KeyedLimiter` wants the events of its keys. */
-type EventSink = (event: LimiterEvent) => void;
+export type EventSink = (event: LimiterEvent) => void;
 
 /** The waiting machinery of one limiter, created on its first wait or pause. */
 interface WaitState {
@@ -332,6 +332,13 @@ export let acquireForKey: (
   timers: Clock | undefined,
   sink: EventSink | undefined,
 ) => Promise<void>;
+
+/**
+ * Takes `cost` at once when it can (serving due waiters first), without counting a refusal
+ * when it cannot: the fast path of a wrapper that will wait otherwise. Checks the cost; events
+ * name `key` and go to `sink` too. Internal to the package.
+ */
+export let grantNowFor: (limiter: BaseRateLimiter, cost: number, key: unknown, sink: EventSink | undefined) => boolean;
 
 /** `acquireNowait` on behalf of a `KeyedLimiter` (events name the key). Internal. */
 export let nowaitForKey: (limiter: BaseRateLimiter, key: unknown, cost: number, sink: EventSink | undefined) => boolean;
@@ -594,6 +601,10 @@ export abstract class BaseRateLimiter implements RateLimiter {
   static {
     acquireForKey = (limiter, key, cost, options, timers, sink) => limiter[kAcquire](cost, options, key, timers, sink);
     nowaitForKey = (limiter, key, cost, sink) => limiter[kNowait](cost, key, sink);
+    grantNowFor = (limiter, cost, key, sink) => {
+      if (typeof cost !== 'number' || !(cost >= 0 && cost <= limiter.capacity)) checkCost(cost, limiter.capacity);
+      return limiter[kGrantNow](cost, limiter.#config.clock.now(), key, sink);
+    };
     reserveForKey = (limiter, key, cost, options, timers, sink) => limiter[kReserve](cost, options, key, timers, sink);
     pauseForKey = (limiter, key, ms, sink) => limiter[kPause](ms, key, sink);
     idleAt = (limiter, now) => {

@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import { unwatch, watch, type Abortable } from './abort-watch.js';
 import { RateLimitError } from './errors.js';
 import { KeyedLimiter } from './keyed-limiter.js';
-import { BaseRateLimiter, grantAt, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
+import { BaseRateLimiter, grantAt, grantNowFor, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
 import { checkNumber, checkOptions, invalid } from './validate.js';
 
 /**
@@ -394,7 +394,19 @@ export function createGate(options: GateOptions): Gate {
   const timeToAvailable = (key: unknown, cost: number): number =>
     perKey === undefined ? plain!.timeToAvailable(cost) : perKey.timeToAvailable(key, cost);
 
-  const ready = (key: unknown, cost: number): boolean => timeToAvailable(key, cost) === 0 && nowait(key, cost);
+  // One clock read when the limiter is this package's: no refusal is counted for a call that
+  // will wait instead.
+  const ready =
+    perKey instanceof KeyedLimiter
+      ? (key: unknown, cost: number): boolean => {
+          const limiter = perKey.get(key);
+          return limiter instanceof BaseRateLimiter
+            ? grantNowFor(limiter, cost, key, perKey.onEvent)
+            : limiter.timeToAvailable(cost) === 0 && perKey.acquireNowait(key, cost);
+        }
+      : plain instanceof BaseRateLimiter
+        ? (_key: unknown, cost: number): boolean => grantNowFor(plain, cost, undefined, undefined)
+        : (key: unknown, cost: number): boolean => timeToAvailable(key, cost) === 0 && nowait(key, cost);
 
   /** Tokens, then the task. */
   const admit = <T>(key: unknown, cost: number, signal: AbortSignal | undefined, task: () => T, wait: boolean): Promise<Awaited<T>> => {
