@@ -11,8 +11,9 @@ import {
   type Clock,
   type LimiterEvent,
 } from '../src/index.js';
-import { createManualClock, type ManualClock } from '../src/testing.js';
+import { createManualClock } from '../src/testing.js';
 import { describeRateLimiterContract } from './contract.js';
+import { Quota } from './quota.js';
 import { rejection, track } from './settle.js';
 
 describeRateLimiterContract('allOf(two buckets)', {
@@ -439,33 +440,9 @@ describe('allOf: a part\'s waiters that are due when the composite looks', () =>
 });
 
 describe('allOf: a part whose tokens come back by other means than time', () => {
-  /** A quota that comes back only when the server says so. */
-  class Quota extends BaseRateLimiter {
-    readonly capacity: number;
-    #left: number;
-    constructor(limit: number, clock: Clock) {
-      super({ clock });
-      this.capacity = limit;
-      this.#left = limit;
-    }
-    reset() {
-      this.#left = this.capacity;
-      this.recheck();
-    }
-    protected availableAt() {
-      return this.#left;
-    }
-    protected timeToAvailableAt(cost: number) {
-      return cost <= this.#left ? 0 : Infinity;
-    }
-    protected consumeAt(cost: number) {
-      this.#left -= cost;
-    }
-  }
-
   test('a reset wakes the quota\'s own waiters; the composite\'s at its next call (documented)', async () => {
     const clock = createManualClock();
-    const quota = new Quota(2, clock);
+    const quota = new Quota(2, { clock });
     const both = allOf(quota, new TokenBucket({ capacity: 2, refillPerSecond: 1, clock }));
     expect(both.acquireNowait(2)).toBe(true);
     expect(both.timeToAvailable()).toBe(Infinity);

@@ -1,33 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import {
-  isRateLimitError,
-  KeyedLimiter,
-  RateLimitError,
-  TokenBucket,
-  type KeyedLimiterOptions,
-  type RateLimiter,
-  type TokenBucketOptions,
-} from '../src/index.js';
+import { isRateLimitError, KeyedLimiter, RateLimitError, TokenBucket, type KeyedLimiterOptions, type RateLimiter } from '../src/index.js';
 import { createManualClock, type ManualClock } from '../src/testing.js';
+import { keyedBuckets } from './keyed-buckets.js';
 import { rejection } from './settle.js';
-
-function setup(options: Omit<KeyedLimiterOptions, 'clock'> = {}, bucket: Omit<TokenBucketOptions, 'clock'> = { capacity: 1, refillPerSecond: 1 }) {
-  const clock = createManualClock();
-  const created: string[] = [];
-  const keyed = new KeyedLimiter(
-    (key: string) => {
-      created.push(key);
-      return new TokenBucket({ ...bucket, clock });
-    },
-    { ...options, clock },
-  );
-  return { clock, keyed, created };
-}
-
 
 describe('KeyedLimiter: lazy creation', () => {
   test('the factory is called once per key, on first use, with the key', async () => {
-    const { keyed, created } = setup();
+    const { keyed, created } = keyedBuckets();
     expect(created).toEqual([]);
     const a = keyed.get('a');
     expect(created).toEqual(['a']);
@@ -43,7 +22,7 @@ describe('KeyedLimiter: lazy creation', () => {
   });
 
   test('get returns the limiter the factory made, which is the one keyed calls use', () => {
-    const { keyed } = setup({}, { capacity: 3, refillPerSecond: 1 });
+    const { keyed } = keyedBuckets({}, { capacity: 3, refillPerSecond: 1 });
     const limiter = keyed.get('a');
     expect(limiter).toBeInstanceOf(TokenBucket);
     keyed.acquireNowait('a', 2);
@@ -51,7 +30,7 @@ describe('KeyedLimiter: lazy creation', () => {
   });
 
   test('peek returns the held limiter without creating one', () => {
-    const { keyed, created } = setup();
+    const { keyed, created } = keyedBuckets();
     expect(keyed.peek('a')).toBeUndefined();
     expect(created).toEqual([]);
     expect(keyed.size).toBe(0);
@@ -60,7 +39,7 @@ describe('KeyedLimiter: lazy creation', () => {
   });
 
   test('delete forgets a key; the next use gets a fresh limiter', () => {
-    const { keyed, created } = setup();
+    const { keyed, created } = keyedBuckets();
     const first = keyed.get('a');
     keyed.acquireNowait('a');
     expect(keyed.delete('a')).toBe(true);
@@ -75,7 +54,7 @@ describe('KeyedLimiter: lazy creation', () => {
   });
 
   test('clear forgets every key', () => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     for (const key of ['a', 'b', 'c']) keyed.acquireNowait(key);
     expect(keyed.size).toBe(3);
     keyed.clear();
@@ -85,7 +64,7 @@ describe('KeyedLimiter: lazy creation', () => {
   });
 
   test('waiters of a deleted or cleared key are still served by the forgotten limiter', async () => {
-    const { clock, keyed } = setup();
+    const { clock, keyed } = keyedBuckets();
     keyed.acquireNowait('a');
     keyed.acquireNowait('b');
     let served = 0;
@@ -111,7 +90,7 @@ describe('KeyedLimiter: lazy creation', () => {
 
 describe('KeyedLimiter: per-key independence', () => {
   test('one key running dry does not touch another', async () => {
-    const { clock, keyed } = setup({}, { capacity: 2, refillPerSecond: 1 });
+    const { clock, keyed } = keyedBuckets({}, { capacity: 2, refillPerSecond: 1 });
     expect(keyed.acquireNowait('a', 2)).toBe(true);
     expect(keyed.acquireNowait('a')).toBe(false);
     expect(keyed.acquireNowait('b', 2)).toBe(true);
@@ -128,7 +107,7 @@ describe('KeyedLimiter: per-key independence', () => {
   });
 
   test('pausing one key pauses only that key', () => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     keyed.get('a').pause(10_000);
     expect(keyed.acquireNowait('a')).toBe(false);
     expect(keyed.acquireNowait('b')).toBe(true);
@@ -137,14 +116,14 @@ describe('KeyedLimiter: per-key independence', () => {
 
 describe('KeyedLimiter: idle keys are dropped lazily', () => {
   test('creating many keys whose buckets stay full keeps size bounded', () => {
-    const { keyed, created } = setup();
+    const { keyed, created } = keyedBuckets();
     for (let i = 0; i < 10_000; i++) keyed.get(`k${i}`);
     expect(created).toHaveLength(10_000);
     expect(keyed.size).toBeLessThanOrEqual(3);
   });
 
   test('busy keys that have become full are dropped as new keys arrive', async () => {
-    const { clock, keyed } = setup();
+    const { clock, keyed } = keyedBuckets();
     for (let i = 0; i < 100; i++) keyed.acquireNowait(`old${i}`);
     expect(keyed.size).toBe(100);
     await clock.advance(1_000); // every old bucket is full again
@@ -155,7 +134,7 @@ describe('KeyedLimiter: idle keys are dropped lazily', () => {
   });
 
   test('a dropped key comes back as a fresh limiter: lossless', () => {
-    const { keyed, created } = setup();
+    const { keyed, created } = keyedBuckets();
     const a = keyed.get('a');
     for (let i = 0; i < 10; i++) keyed.get(`other${i}`);
     expect(keyed.peek('a')).toBeUndefined();
@@ -167,7 +146,7 @@ describe('KeyedLimiter: idle keys are dropped lazily', () => {
   });
 
   test('never drops a key with waiters, a pause, or tokens missing', async () => {
-    const { clock, keyed } = setup({}, { capacity: 1, refillPerSecond: 0.001 });
+    const { clock, keyed } = keyedBuckets({}, { capacity: 1, refillPerSecond: 0.001 });
     keyed.acquireNowait('waiting');
     let served = false;
     void keyed.acquire('waiting').then(() => (served = true));
@@ -187,7 +166,7 @@ describe('KeyedLimiter: idle keys are dropped lazily', () => {
   });
 
   test('prune drops every idle key now and says how many', async () => {
-    const { clock, keyed } = setup();
+    const { clock, keyed } = keyedBuckets();
     keyed.acquireNowait('busy');
     keyed.acquireNowait('soon1', 0.5);
     keyed.acquireNowait('soon2', 0.5);
@@ -205,7 +184,7 @@ describe('KeyedLimiter: idle keys are dropped lazily', () => {
 
 describe('KeyedLimiter: maxKeys', () => {
   test('evicts an idle key first to make room', () => {
-    const { keyed } = setup({ maxKeys: 2 });
+    const { keyed } = keyedBuckets({ maxKeys: 2 });
     keyed.acquireNowait('busy');
     keyed.get('idle');
     expect(keyed.size).toBe(2);
@@ -217,7 +196,7 @@ describe('KeyedLimiter: maxKeys', () => {
   });
 
   test.each([0, 1, 25, 48, 49])('finds the one idle key wherever it is (position %i of 50)', (position) => {
-    const { clock, keyed } = setup({ maxKeys: 50 });
+    const { clock, keyed } = keyedBuckets({ maxKeys: 50 });
     for (let i = 0; i < 50; i++) keyed.acquireNowait(`k${i}`, i === position ? 0.5 : 1);
     expect(keyed.size).toBe(50);
     clock.advanceSync(500); // only k<position> is full again
@@ -230,7 +209,7 @@ describe('KeyedLimiter: maxKeys', () => {
   });
 
   test('when no key can go, a new key is refused with max-keys naming the key', async () => {
-    const { keyed, created } = setup({ maxKeys: 2 });
+    const { keyed, created } = keyedBuckets({ maxKeys: 2 });
     keyed.acquireNowait('a');
     keyed.acquireNowait('b');
 
@@ -254,7 +233,7 @@ describe('KeyedLimiter: maxKeys', () => {
   });
 
   test('held keys keep working while full, and a new key fits once one is idle', async () => {
-    const { clock, keyed } = setup({ maxKeys: 2 });
+    const { clock, keyed } = keyedBuckets({ maxKeys: 2 });
     keyed.acquireNowait('a');
     keyed.acquireNowait('b');
     const waitingA = keyed.acquire('a');
@@ -268,7 +247,7 @@ describe('KeyedLimiter: maxKeys', () => {
   });
 
   test('maxKeys 1', () => {
-    const { keyed } = setup({ maxKeys: 1 });
+    const { keyed } = keyedBuckets({ maxKeys: 1 });
     expect(keyed.acquireNowait('a')).toBe(true);
     expect(keyed.acquireNowait('b')).toBe(false);
     expect(keyed.acquireNowait('a')).toBe(false);
@@ -276,7 +255,7 @@ describe('KeyedLimiter: maxKeys', () => {
   });
 
   test('defaults to Infinity', () => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     expect(keyed.maxKeys).toBe(Infinity);
     for (let i = 0; i < 1_000; i++) keyed.acquireNowait(`k${i}`);
     expect(keyed.size).toBe(1_000);
@@ -285,7 +264,7 @@ describe('KeyedLimiter: maxKeys', () => {
 
 describe('KeyedLimiter: acquire', () => {
   test('a max-wait refusal carries the key', async () => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     keyed.acquireNowait('tenant-42');
     const error = await rejection(keyed.acquire('tenant-42', 1, { maxWait: 10 }));
     expect(error).toBeInstanceOf(RateLimitError);
@@ -302,7 +281,7 @@ describe('KeyedLimiter: acquire', () => {
   });
 
   test('passes cost and options through: abort, priority', async () => {
-    const { clock, keyed } = setup({}, { capacity: 2, refillPerSecond: 1 });
+    const { clock, keyed } = keyedBuckets({}, { capacity: 2, refillPerSecond: 1 });
     keyed.acquireNowait('k', 2);
     const controller = new AbortController();
     const order: string[] = [];
@@ -316,7 +295,7 @@ describe('KeyedLimiter: acquire', () => {
   });
 
   test('bad costs are rejected, not thrown', async () => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     await expect(keyed.acquire('k', 2)).rejects.toThrow(RangeError);
     expect(() => keyed.acquireNowait('k', -1)).toThrow(RangeError);
   });
@@ -390,7 +369,7 @@ describe('KeyedLimiter: timers', () => {
   });
 
   test('limiters made on the keyed clock share its one timer across keys with different due times', async () => {
-    const { clock, keyed } = setup({}, { capacity: 1, refillPerSecond: 1 });
+    const { clock, keyed } = keyedBuckets({}, { capacity: 1, refillPerSecond: 1 });
     keyed.acquireNowait('a');
     await clock.advance(300);
     keyed.acquireNowait('b');

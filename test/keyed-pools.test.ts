@@ -2,26 +2,14 @@
 // acquireAny; and the per-key pause, reserve and stats. On the manual clock.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyedLimiter, RateLimitError, TokenBucket, type KeyedLimiterOptions, type RateLimiter, type TokenBucketOptions } from '../src/index.js';
+import { KeyedLimiter, RateLimitError, TokenBucket, type RateLimiter } from '../src/index.js';
 import { createManualClock } from '../src/testing.js';
+import { keyedBuckets } from './keyed-buckets.js';
 import { rejection } from './settle.js';
-
-function setup(options: Omit<KeyedLimiterOptions, 'clock'> = {}, bucket: Omit<TokenBucketOptions, 'clock'> = { capacity: 1, refillPerSecond: 1 }) {
-  const clock = createManualClock();
-  const created: string[] = [];
-  const keyed = new KeyedLimiter(
-    (key: string) => {
-      created.push(key);
-      return new TokenBucket({ ...bucket, clock });
-    },
-    { ...options, clock },
-  );
-  return { clock, keyed, created };
-}
 
 describe('acquireNowaitAny', () => {
   it('takes from the first key, in the order given, that can grant now (table)', () => {
-    const { clock, keyed } = setup();
+    const { clock, keyed } = keyedBuckets();
     const table = [
       { at: 0, keys: ['a', 'b'], want: 'a' },
       { at: 0, keys: ['a', 'b'], want: 'b' },
@@ -40,7 +28,7 @@ describe('acquireNowaitAny', () => {
   });
 
   it('takes cost tokens from one key only', () => {
-    const { keyed } = setup({}, { capacity: 3, refillPerSecond: 1 });
+    const { keyed } = keyedBuckets({}, { capacity: 3, refillPerSecond: 1 });
     keyed.acquireNowait('a', 2);
     expect(keyed.acquireNowaitAny(['a', 'b'], 2)).toBe('b');
     expect([keyed.get('a').available, keyed.get('b').available]).toEqual([1, 1]);
@@ -49,13 +37,13 @@ describe('acquireNowaitAny', () => {
   });
 
   it('stops at the first key that grants: later keys are not created', () => {
-    const { keyed, created } = setup();
+    const { keyed, created } = keyedBuckets();
     expect(keyed.acquireNowaitAny(['a', 'b', 'c'])).toBe('a');
     expect(created).toEqual(['a']);
   });
 
   it('does not overtake the waiters of a key', () => {
-    const { clock, keyed } = setup({}, { capacity: 2, refillPerSecond: 1 });
+    const { clock, keyed } = keyedBuckets({}, { capacity: 2, refillPerSecond: 1 });
     keyed.acquireNowait('a', 2);
     void keyed.acquire('a', 2);
     clock.advanceSync(1_000); // a holds 1 token, for its waiter
@@ -64,14 +52,14 @@ describe('acquireNowaitAny', () => {
   });
 
   it('skips a key that maxKeys leaves no room for', () => {
-    const { keyed, created } = setup({ maxKeys: 1 });
+    const { keyed, created } = keyedBuckets({ maxKeys: 1 });
     keyed.acquireNowait('a');
     expect(keyed.acquireNowaitAny(['b', 'a'])).toBeUndefined();
     expect(created).toEqual(['a']);
   });
 
   it('accepts any iterable of keys, also objects compared by identity', () => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     expect(keyed.acquireNowaitAny(new Set(['s']))).toBe('s');
     expect(keyed.acquireNowaitAny(new Map([['m', 1]]).keys())).toBe('m');
     function* gen() {
@@ -95,13 +83,13 @@ describe('acquireNowaitAny', () => {
     { name: 'null', keys: null, error: TypeError, message: /`keys`.*null/ },
     { name: 'a plain object', keys: { a: 1 }, error: TypeError, message: /`keys`.*\[object\]/ },
   ])('$name as keys throws a $error.name', ({ keys, error, message }) => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     expect(() => keyed.acquireNowaitAny(keys as never)).toThrow(error);
     expect(() => keyed.acquireNowaitAny(keys as never)).toThrow(message);
   });
 
   it('a bad cost throws a RangeError naming it', () => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     expect(() => keyed.acquireNowaitAny(['a'], 2)).toThrow(RangeError);
     expect(() => keyed.acquireNowaitAny(['a'], -1)).toThrow(/`cost`/);
   });
@@ -110,7 +98,7 @@ describe('acquireNowaitAny', () => {
 describe('acquireAny', () => {
   /** Keys a, b, c, each with a different wait: a 2000, b 1000, c 1500 (capacity 2, 1/s). */
   function pool() {
-    const env = setup({}, { capacity: 2, refillPerSecond: 1 });
+    const env = keyedBuckets({}, { capacity: 2, refillPerSecond: 1 });
     env.keyed.acquireNowait('a', 2); // 1 token at 1000, 2 at 2000
     env.keyed.acquireNowait('b', 1); // 1 token now, 2 at 1000
     env.keyed.acquireNowait('c', 1.5); // 2 at 1500
@@ -134,7 +122,7 @@ describe('acquireAny', () => {
   });
 
   it('ties go to the earlier key', async () => {
-    const { clock, keyed } = setup();
+    const { clock, keyed } = keyedBuckets();
     keyed.acquireNowait('x');
     keyed.acquireNowait('y');
     const chosen = keyed.acquireAny(['y', 'x']);
@@ -145,7 +133,7 @@ describe('acquireAny', () => {
   });
 
   it('a key that can grant now is taken at once, without a timer, and later keys are not created', async () => {
-    const { clock, keyed, created } = setup();
+    const { clock, keyed, created } = keyedBuckets();
     keyed.acquireNowait('a');
     await expect(keyed.acquireAny(['a', 'b', 'c'])).resolves.toBe('b');
     expect(created).toEqual(['a', 'b']);
@@ -165,7 +153,7 @@ describe('acquireAny', () => {
   });
 
   it('counts the queue ahead and a pause of each key', async () => {
-    const { clock, keyed } = setup();
+    const { clock, keyed } = keyedBuckets();
     keyed.acquireNowait('queued');
     void keyed.acquire('queued'); // 1000; the next at 2000
     keyed.pause('paused', 1_500);
@@ -194,7 +182,7 @@ describe('acquireAny', () => {
   });
 
   it('passes the priority on to the chosen key', async () => {
-    const { clock, keyed } = setup();
+    const { clock, keyed } = keyedBuckets();
     keyed.acquireNowait('k');
     const order: string[] = [];
     void keyed.acquire('k').then(() => order.push('low'));
@@ -204,7 +192,7 @@ describe('acquireAny', () => {
   });
 
   it('with maxKeys full, a candidate that does not fit is passed over', async () => {
-    const { clock, keyed, created } = setup({ maxKeys: 1 });
+    const { clock, keyed, created } = keyedBuckets({ maxKeys: 1 });
     keyed.acquireNowait('a');
     const chosen = keyed.acquireAny(['b', 'a']);
     expect(created).toEqual(['a']);
@@ -213,7 +201,7 @@ describe('acquireAny', () => {
   });
 
   it('with maxKeys full and no candidate fitting, rejects with max-keys naming the first key', async () => {
-    const { keyed } = setup({ maxKeys: 1 });
+    const { keyed } = keyedBuckets({ maxKeys: 1 });
     keyed.acquireNowait('a');
     const error = await rejection(keyed.acquireAny(['b', 'c']));
     expect(error).toMatchObject({ reason: 'max-keys', key: 'b', retryAfter: 1_000 });
@@ -224,14 +212,14 @@ describe('acquireAny', () => {
     { name: 'a string', keys: 'ab', error: TypeError },
     { name: 'undefined', keys: undefined, error: TypeError },
   ])('$name as keys rejects (never throws) with a $error.name', async ({ keys, error }) => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     let promise: Promise<string> | undefined;
     expect(() => (promise = keyed.acquireAny(keys as never))).not.toThrow();
     expect(await rejection(promise!)).toBeInstanceOf(error);
   });
 
   it('a bad cost or option rejects (never throws)', async () => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     expect(await rejection(keyed.acquireAny(['a'], 2))).toBeInstanceOf(RangeError);
     expect(await rejection(keyed.acquireAny(['a'], 1, { maxWait: -1 }))).toBeInstanceOf(RangeError);
     expect(await rejection(keyed.acquireAny(['a'], 1, { priorty: 1 } as never))).toBeInstanceOf(TypeError);
@@ -254,7 +242,7 @@ describe('acquireAny', () => {
   // 5 is sent to `b` (served at 2000) while on `a` it would pass the three waiters of priority 0
   // and be served at 1000.
   it("the choice counts the caller's priority", async () => {
-    const { clock, keyed } = setup();
+    const { clock, keyed } = keyedBuckets();
     keyed.acquireNowait('a');
     keyed.acquireNowait('b');
     for (let i = 0; i < 3; i++) void keyed.acquire('a');
@@ -268,7 +256,7 @@ describe('acquireAny', () => {
 
 describe('KeyedLimiter.pause', () => {
   it('pauses one key: its calls wait, other keys go on', () => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     keyed.pause('a', 2_000);
     expect(keyed.acquireNowait('a')).toBe(false);
     expect(keyed.timeToAvailable('a')).toBe(2_000);
@@ -276,7 +264,7 @@ describe('KeyedLimiter.pause', () => {
   });
 
   it('waiters of the key keep their places and are served when it ends, at the end of the pause', async () => {
-    const { clock, keyed } = setup({}, { capacity: 2, refillPerSecond: 1 });
+    const { clock, keyed } = keyedBuckets({}, { capacity: 2, refillPerSecond: 1 });
     const served: [string, number][] = [];
     keyed.acquireNowait('a', 2);
     void keyed.acquire('a').then(() => served.push(['first', clock.now()])); // 1000
@@ -291,7 +279,7 @@ describe('KeyedLimiter.pause', () => {
   });
 
   it('never shortens a running pause', () => {
-    const { clock, keyed } = setup();
+    const { clock, keyed } = keyedBuckets();
     keyed.pause('a', 1_000);
     keyed.pause('a', 100);
     clock.advanceSync(999);
@@ -301,7 +289,7 @@ describe('KeyedLimiter.pause', () => {
   });
 
   it('creates the key; a paused key is not idle, so it is kept until the pause ends', () => {
-    const { clock, keyed, created } = setup();
+    const { clock, keyed, created } = keyedBuckets();
     keyed.pause('a', 1_000);
     expect(created).toEqual(['a']);
     expect(keyed.prune()).toBe(0);
@@ -315,13 +303,13 @@ describe('KeyedLimiter.pause', () => {
     { ms: Number.NaN, error: RangeError },
     { ms: '5', error: TypeError },
   ])('pause(key, $ms) throws a $error.name naming ms', ({ ms, error }) => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     expect(() => keyed.pause('a', ms as number)).toThrow(error);
     expect(() => keyed.pause('a', ms as number)).toThrow(/`ms`/);
   });
 
   it('with maxKeys full, pausing a new key throws max-keys', () => {
-    const { keyed } = setup({ maxKeys: 1 });
+    const { keyed } = keyedBuckets({ maxKeys: 1 });
     keyed.acquireNowait('a');
     expect(() => keyed.pause('b', 10)).toThrow(RateLimitError);
     expect(() => keyed.pause('b', 10)).toThrow(expect.objectContaining({ reason: 'max-keys', key: 'b' }));
@@ -330,7 +318,7 @@ describe('KeyedLimiter.pause', () => {
 
 describe('KeyedLimiter.reserve', () => {
   it('books on the key; a booked key is not idle and is kept', async () => {
-    const { clock, keyed } = setup();
+    const { clock, keyed } = keyedBuckets();
     expect(keyed.reserve('a').delay).toBe(0);
     const r = keyed.reserve('a');
     expect({ ok: r.ok, delay: r.delay }).toEqual({ ok: true, delay: 1_000 });
@@ -342,13 +330,13 @@ describe('KeyedLimiter.reserve', () => {
   });
 
   it('with maxKeys full, booking on a new key throws max-keys', () => {
-    const { keyed } = setup({ maxKeys: 1 });
+    const { keyed } = keyedBuckets({ maxKeys: 1 });
     keyed.acquireNowait('a');
     expect(() => keyed.reserve('b')).toThrow(expect.objectContaining({ name: 'RateLimitError', reason: 'max-keys', key: 'b' }));
   });
 
   it('bad cost and options throw', () => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     expect(() => keyed.reserve('a', 2)).toThrow(RangeError);
     expect(() => keyed.reserve('a', 1, { maxWait: -1 })).toThrow(RangeError);
     expect(() => keyed.reserve('a', 1, { priority: 1 } as never)).toThrow(/Unknown option `priority`/);
@@ -373,7 +361,7 @@ describe('KeyedLimiter.stats', () => {
   };
 
   it('counts keys created, dropped by delete, prune and clear, and held', async () => {
-    const { clock, keyed } = setup();
+    const { clock, keyed } = keyedBuckets();
     check(keyed, { created: 0, dropped: 0, live: 0 });
     for (const key of ['a', 'b', 'c']) keyed.acquireNowait(key); // busy: no sweep drops them
     check(keyed, { created: 3, dropped: 0, live: 3 });
@@ -396,7 +384,7 @@ describe('KeyedLimiter.stats', () => {
   });
 
   it('counts keys dropped by the lazy sweep', async () => {
-    const { clock, keyed } = setup();
+    const { clock, keyed } = keyedBuckets();
     for (let i = 0; i < 100; i++) keyed.acquireNowait(`old${i}`);
     check(keyed, { created: 100, dropped: 0, live: 100 });
     await clock.advance(1_000); // all idle now, none dropped yet
@@ -408,7 +396,7 @@ describe('KeyedLimiter.stats', () => {
   });
 
   it('counts an eviction at maxKeys; a refused key is not counted', async () => {
-    const { clock, keyed } = setup({ maxKeys: 2 });
+    const { clock, keyed } = keyedBuckets({ maxKeys: 2 });
     keyed.acquireNowait('a');
     keyed.acquireNowait('b');
     expect(keyed.acquireNowait('c')).toBe(false); // no room
@@ -424,7 +412,7 @@ describe('KeyedLimiter.stats', () => {
   });
 
   it('is a snapshot', () => {
-    const { keyed } = setup();
+    const { keyed } = keyedBuckets();
     const before = keyed.stats;
     keyed.acquireNowait('a');
     expect(before).toEqual({ created: 0, dropped: 0, live: 0 });
@@ -441,7 +429,7 @@ describe('KeyedLimiter.stats', () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(1, 2, 3, Infinity), ops, async (maxKeys, script) => {
-        const { clock, keyed } = setup({ maxKeys });
+        const { clock, keyed } = keyedBuckets({ maxKeys });
         for (const step of script) {
           const key = 'key' in step ? `k${step.key}` : '';
           try {

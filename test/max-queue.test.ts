@@ -1,16 +1,9 @@
 // maxQueue: a bounded queue of waiters. Callers that find it full are refused at once; those
 // queued keep their places and are all served. Plus the validation of LimiterOptions.
 import { describe, expect, it } from 'vitest';
-import {
-  BaseRateLimiter,
-  isRateLimitError,
-  KeyedLimiter,
-  RateLimitError,
-  TokenBucket,
-  type Clock,
-  type LimiterOptions,
-} from '../src/index.js';
+import { isRateLimitError, KeyedLimiter, RateLimitError, TokenBucket, type Clock } from '../src/index.js';
 import { createManualClock } from '../src/testing.js';
+import { Quota } from './quota.js';
 import { rejection } from './settle.js';
 
 function setup(maxQueue: number, capacity = 1, refillPerSecond = 1) {
@@ -294,24 +287,6 @@ describe('LimiterOptions: validation', () => {
   });
 
   describe('a user subclass', () => {
-    class Quota extends BaseRateLimiter {
-      readonly capacity: number;
-      #used = 0;
-      constructor(limit: number, options?: LimiterOptions) {
-        super(options);
-        this.capacity = limit;
-      }
-      protected availableAt(): number {
-        return this.capacity - this.#used;
-      }
-      protected timeToAvailableAt(cost: number): number {
-        return cost <= this.capacity - this.#used ? 0 : Infinity;
-      }
-      protected consumeAt(cost: number): void {
-        this.#used += cost;
-      }
-    }
-
     it('that passes a clock itself instead of { clock } gets a TypeError saying so', () => {
       const clock = createManualClock();
       expect(() => new Quota(2, clock as never)).toThrow(TypeError);

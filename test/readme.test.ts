@@ -1,7 +1,8 @@
 // The README's first screen, run on the manual clock: its //=> results must hold.
 import { expect, it } from 'vitest';
-import { BaseRateLimiter, KeyedLimiter, TokenBucket, type LimiterOptions } from '../src/index.js';
+import { KeyedLimiter, TokenBucket } from '../src/index.js';
 import { createManualClock } from '../src/testing.js';
+import { Quota } from './quota.js';
 
 it('the first-screen example answers what the README says', async () => {
   const clock = createManualClock();
@@ -19,31 +20,7 @@ it('the first-screen example answers what the README says', async () => {
   expect(resolved).toBe(true);
 });
 
-// The custom-algorithm guide's `Quota`, verbatim apart from the clock.
-class Quota extends BaseRateLimiter {
-  readonly capacity: number;
-  #left: number;
-  constructor(limit: number, options?: LimiterOptions) {
-    super(options);
-    this.capacity = limit;
-    this.#left = limit;
-  }
-  /** The server says the quota is back. */
-  reset() {
-    this.#left = this.capacity;
-    this.recheck();
-  }
-  protected availableAt() {
-    return this.#left;
-  }
-  protected timeToAvailableAt(cost: number) {
-    return cost <= this.#left ? 0 : Infinity;
-  }
-  protected consumeAt(cost: number) {
-    this.#left -= cost;
-  }
-}
-
+// The custom-algorithm guide's `Quota` lives in test/quota.ts, as the guide has it.
 it('the custom-algorithm guide: queues, abort, maxWait, keyed use and reset() come for free', async () => {
   const clock = createManualClock();
   const quotas = new KeyedLimiter((_account: string) => new Quota(100, { clock }), { clock });
