@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { FixedWindow, KeyedLimiter, type FixedWindowOptions } from '../src/index.js';
 import { createManualClock, type ManualClock } from '../src/testing.js';
 import { describeRateLimiterContract } from './contract.js';
+import { playSteps, type Step } from './fixed-instants.js';
 import { track } from './settle.js';
 
 describeRateLimiterContract('FixedWindow', {
@@ -14,20 +15,10 @@ function setup(options: Omit<FixedWindowOptions, 'clock'>, start = 0): { clock: 
   return { clock, limiter: new FixedWindow({ ...options, clock }) };
 }
 
-interface Step {
-  at: number;
-  cost: number;
-  want: boolean;
-}
-
 /** Runs `acquireNowait` at fixed instants of the manual clock, in order. */
 function run(options: Omit<FixedWindowOptions, 'clock'>, steps: readonly Step[], start = 0): void {
   const { clock, limiter } = setup(options, start);
-  for (const step of steps) {
-    clock.advanceSync(step.at - clock.now());
-    expect(clock.now()).toBe(step.at);
-    expect(limiter.acquireNowait(step.cost), `acquireNowait(${step.cost}) at ${step.at}`).toBe(step.want);
-  }
+  playSteps(clock, limiter, steps);
 }
 
 describe('FixedWindow: acquireNowait at fixed instants', () => {

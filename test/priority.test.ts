@@ -2,9 +2,9 @@
 // predicted turn has come is never overtaken again. On the manual clock.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RateLimitError, TokenBucket, type Clock, type LimiterEvent } from '../src/index.js';
+import { RateLimitError, TokenBucket, type LimiterEvent } from '../src/index.js';
 import { createManualClock } from '../src/testing.js';
-import { rejection } from './settle.js';
+import { rejection, settlements } from './settle.js';
 
 /** A bucket of one token, refilled once a second, emptied at 0: waiters are served 1 s apart. */
 function setup(capacity = 1, refillPerSecond = 1) {
@@ -12,18 +12,6 @@ function setup(capacity = 1, refillPerSecond = 1) {
   const bucket = new TokenBucket({ capacity, refillPerSecond, clock });
   bucket.acquireNowait(capacity);
   return { clock, bucket };
-}
-
-/** Records when (by the clock) each labelled promise settled, in settlement order. */
-function tracker(clock: Clock) {
-  const log: { label: string; at: number }[] = [];
-  const track = (label: string, promise: Promise<unknown>): void => {
-    promise.then(
-      () => void log.push({ label, at: clock.now() }),
-      () => void log.push({ label: `${label} (rejected)`, at: clock.now() }),
-    );
-  };
-  return { log, track };
 }
 
 describe('priority: service order of callers waiting at once (table)', () => {
@@ -39,7 +27,7 @@ describe('priority: service order of callers waiting at once (table)', () => {
 
   it.each(table)('$name', async ({ callers, want }) => {
     const { clock, bucket } = setup();
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     for (const [label, priority] of callers) track(label, bucket.acquire(1, { priority }));
     await clock.advance(callers.length * 1_000);
     expect(log).toEqual(want.map((label, i) => ({ label, at: (i + 1) * 1_000 })));
@@ -47,7 +35,7 @@ describe('priority: service order of callers waiting at once (table)', () => {
 
   it('a high-priority small cost goes first and is served when its own tokens are there', async () => {
     const { clock, bucket } = setup(2, 1);
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('big', bucket.acquire(2)); // 2000 alone
     track('small', bucket.acquire(1, { priority: 1 }));
     await clock.advance(5_000);
@@ -60,7 +48,7 @@ describe('priority: service order of callers waiting at once (table)', () => {
   it('a high-priority caller whose tokens are there now is served at once, ahead of a bigger head', async () => {
     const clock = createManualClock();
     const bucket = new TokenBucket({ capacity: 5, refillPerSecond: 1, initialTokens: 2, clock });
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('big', bucket.acquire(5)); // needs 3 more tokens: 3000
     track('small', bucket.acquire(1, { priority: 1 }));
     await clock.advance(0);
@@ -91,7 +79,7 @@ describe('priority: a due waiter is not overtaken (no starvation)', () => {
 
   it.each(table)('high-priority arrivals at $arrivals → $want', async ({ arrivals, want }) => {
     const { clock, bucket } = setup();
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('L', bucket.acquire(1));
     for (const at of arrivals) {
       await clock.advance(at - clock.now());
@@ -103,7 +91,7 @@ describe('priority: a due waiter is not overtaken (no starvation)', () => {
 
   it('dueAt is the turn predicted when the waiter joined: behind others, it is due later', async () => {
     const { clock, bucket } = setup();
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('H@0', bucket.acquire(1, { priority: 1 })); // 1000
     track('L', bucket.acquire(1)); // predicted 2000
     await clock.advance(1_500);
@@ -121,7 +109,7 @@ describe('priority: a due waiter is not overtaken (no starvation)', () => {
 
   it('a continuous stream of high priorities, one per refill interval, cannot starve a low one', async () => {
     const { clock, bucket } = setup();
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('L', bucket.acquire(1)); // dueAt 1000
     track('H0', bucket.acquire(1, { priority: 1 })); // overtakes: L is not due
     // One more high-priority caller just before every token, for 20 s.
@@ -144,7 +132,7 @@ describe('priority: a due waiter is not overtaken (no starvation)', () => {
 
   it('a waiter overtaken before its turn is pinned from its turn on', async () => {
     const { clock, bucket } = setup();
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('H', bucket.acquire(1, { priority: 1 })); // 1000
     track('L1', bucket.acquire(1)); // due at 2000
     track('L2', bucket.acquire(1, { priority: -1 })); // due at 3000
@@ -167,7 +155,7 @@ describe('priority: a due waiter is not overtaken (no starvation)', () => {
     { at: 1_000, want: [['A', 5_000], ['B', 6_000], ['C', 7_000]] },
   ])('a due waiter also pins the waiters ahead of it, due or not (newcomer at $at)', async ({ at, want }) => {
     const { clock, bucket } = setup(5, 1);
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('B', bucket.acquire(1)); // due at 1000
     track('A', bucket.acquire(5, { priority: 5 })); // goes ahead of B; due at 5000
     await clock.advance(at);
@@ -181,7 +169,7 @@ describe('priority: a due waiter is not overtaken (no starvation)', () => {
 describe('priority: maxWait and timeToAvailable predictions', () => {
   it('a high-priority newcomer is predicted behind the pinned waiters', async () => {
     const { clock, bucket } = setup();
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('L', bucket.acquire(1)); // dueAt 1000
     track('H0', bucket.acquire(1, { priority: 1, maxWait: 1_000 })); // ahead of L: 1000
     await clock.advance(999);

@@ -1,9 +1,9 @@
 // reserve(): booking tokens now and acting after `delay` ms, as Go's Limiter.Reserve does,
 // on the manual clock.
 import { describe, expect, it } from 'vitest';
-import { KeyedLimiter, TokenBucket, type Clock, type LimiterEvent, type Reservation } from '../src/index.js';
+import { KeyedLimiter, TokenBucket, type LimiterEvent, type Reservation } from '../src/index.js';
 import { createManualClock, type ManualClock } from '../src/testing.js';
-import { rejection } from './settle.js';
+import { rejection, settlements } from './settle.js';
 
 function setup(capacity: number, refillPerSecond: number, extra: { maxQueue?: number } = {}) {
   const clock = createManualClock();
@@ -15,19 +15,14 @@ function setup(capacity: number, refillPerSecond: number, extra: { maxQueue?: nu
   return { clock, bucket, events, grants };
 }
 
-/** Records when (by the clock) each labelled promise settled, in settlement order. */
-function tracker(clock: Clock) {
-  const log: { label: string; at: number }[] = [];
-  const track = (label: string, promise: Promise<unknown>): void => {
-    promise.then(
-      () => void log.push({ label, at: clock.now() }),
-      () => void log.push({ label: `${label} (rejected)`, at: clock.now() }),
-    );
-  };
-  return { log, track };
-}
-
 const view = (r: Reservation) => ({ ok: r.ok, delay: r.delay });
+
+/** What the bucket shows at each instant, in order, the clock moved forward to each in turn. */
+const statesAt = (clock: ManualClock, bucket: TokenBucket, instants: number[]) =>
+  instants.map((at) => {
+    clock.advanceSync(at - clock.now());
+    return { at, available: bucket.available, waiting: bucket.stats.waiting };
+  });
 
 describe('reserve: tokens there now', () => {
   it('returns { ok: true, delay: 0 } and takes the tokens at once, without a timer or a queue', () => {
@@ -113,12 +108,7 @@ describe('reserve: booked in the queue', () => {
     bucket.acquireNowait(3);
     const r = bucket.reserve(2);
     expect(view(r)).toEqual({ ok: true, delay: 2_000 });
-    const states = [];
-    for (const at of [0, 1_000, 1_500, 1_999, 2_000, 2_500, 3_000]) {
-      clock.advanceSync(at - clock.now());
-      states.push({ at, available: bucket.available, waiting: bucket.stats.waiting });
-    }
-    expect(states).toEqual([
+    expect(statesAt(clock, bucket, [0, 1_000, 1_500, 1_999, 2_000, 2_500, 3_000])).toEqual([
       { at: 0, available: 0, waiting: 1 },
       { at: 1_000, available: 1, waiting: 1 },
       { at: 1_500, available: 1.5, waiting: 1 },
@@ -166,7 +156,7 @@ describe('reserve with acquire waiters', () => {
   it('a reservation behind waiters gets the delay of the end of the queue', async () => {
     const { clock, bucket } = setup(1, 1);
     bucket.acquireNowait();
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('a', bucket.acquire()); // 1000
     track('b', bucket.acquire(1, { priority: -5 })); // 2000
     track('c', bucket.acquire(1, { priority: 3 })); // overtakes a and b: 1000
@@ -187,7 +177,7 @@ describe('reserve with acquire waiters', () => {
     bucket.acquireNowait();
     const r = bucket.reserve();
     expect(view(r)).toEqual({ ok: true, delay: 1_000 });
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     // Predicted behind the reservation: 2000.
     expect(await rejection(bucket.acquire(1, { priority: 100, maxWait: 1_999 }))).toMatchObject({ reason: 'max-wait', retryAfter: 2_000 });
     track('high', bucket.acquire(1, { priority: 100 }));
@@ -203,7 +193,7 @@ describe('reserve with acquire waiters', () => {
   it('nor does it overtake the waiters ahead of the reservation: a booking pins the queue before it', async () => {
     const { clock, bucket } = setup(1, 1);
     bucket.acquireNowait();
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('low', bucket.acquire()); // 1000, not due yet
     expect(view(bucket.reserve())).toEqual({ ok: true, delay: 2_000 });
     track('high', bucket.acquire(1, { priority: 1 }));
@@ -218,7 +208,7 @@ describe('reserve with acquire waiters', () => {
     const { clock, bucket, grants } = setup(2, 1);
     bucket.acquireNowait(2);
     expect(view(bucket.reserve(2))).toEqual({ ok: true, delay: 2_000 });
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('w', bucket.acquire(1));
     await clock.advance(3_000);
     expect(grants().slice(1)).toEqual([
@@ -234,7 +224,7 @@ describe('Reservation.cancel', () => {
     const { clock, bucket } = setup(1, 1);
     bucket.acquireNowait();
     const r = bucket.reserve(); // 1000
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('w', bucket.acquire()); // 2000
     await clock.advance(500);
     r.cancel();
@@ -262,7 +252,7 @@ describe('Reservation.cancel', () => {
   it('in the middle: the callers behind it move up by its cost', async () => {
     const { clock, bucket } = setup(2, 1);
     bucket.acquireNowait(2);
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('a', bucket.acquire()); // 1000
     const r = bucket.reserve(2); // 3000
     track('b', bucket.acquire()); // 4000
@@ -282,7 +272,7 @@ describe('Reservation.cancel', () => {
     const { clock, bucket } = setup(1, 1);
     bucket.acquireNowait();
     const r = bucket.reserve();
-    const { log, track } = tracker(clock);
+    const { log, track } = settlements(clock);
     track('w', bucket.acquire());
     r.cancel();
     r.cancel();
@@ -390,12 +380,7 @@ describe('reserve: a later pause', () => {
     expect(view(r)).toEqual({ ok: true, delay: 1_000 });
     clock.advanceSync(500);
     bucket.pause(2_000); // until 2500
-    const states = [];
-    for (const at of [999, 1_000, 2_499, 2_500]) {
-      clock.advanceSync(at - clock.now());
-      states.push({ at, available: bucket.available, waiting: bucket.stats.waiting });
-    }
-    expect(states).toEqual([
+    expect(statesAt(clock, bucket, [999, 1_000, 2_499, 2_500])).toEqual([
       { at: 999, available: 0.999, waiting: 1 },
       { at: 1_000, available: 1, waiting: 1 },
       { at: 2_499, available: 1, waiting: 1 },

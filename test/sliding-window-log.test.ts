@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { KeyedLimiter, SlidingWindowLog, type SlidingWindowLogOptions } from '../src/index.js';
 import { createManualClock, type ManualClock } from '../src/testing.js';
 import { describeRateLimiterContract } from './contract.js';
+import { playSteps, type Step } from './fixed-instants.js';
 import { track } from './settle.js';
 
 describeRateLimiterContract('SlidingWindowLog (two windows)', {
@@ -26,21 +27,10 @@ function setup(options: Omit<SlidingWindowLogOptions, 'clock'>, start = 0): { cl
   return { clock, limiter: new SlidingWindowLog({ ...options, clock }) };
 }
 
-interface Step {
-  at: number;
-  cost: number;
-  want: boolean;
-}
-
 /** Runs `acquireNowait` at fixed instants of the manual clock, in order. */
-function run(options: Omit<SlidingWindowLogOptions, 'clock'>, steps: readonly Step[], start = 0): SlidingWindowLog {
+function run(options: Omit<SlidingWindowLogOptions, 'clock'>, steps: readonly Step[], start = 0): void {
   const { clock, limiter } = setup(options, start);
-  for (const step of steps) {
-    clock.advanceSync(step.at - clock.now());
-    expect(clock.now()).toBe(step.at);
-    expect(limiter.acquireNowait(step.cost), `acquireNowait(${step.cost}) at ${step.at}`).toBe(step.want);
-  }
-  return limiter;
+  playSteps(clock, limiter, steps);
 }
 
 const perSecondAndMinute = { windows: [{ limit: 5, interval: 1_000 }, { limit: 12, interval: 60_000 }] };
