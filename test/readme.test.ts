@@ -1,6 +1,6 @@
 // The README's first screen, run on the manual clock: its //=> results must hold.
 import { expect, it } from 'vitest';
-import { KeyedLimiter, TokenBucket } from '../src/index.js';
+import { KeyedLimiter, throttle, throttleFetch, TokenBucket } from '../src/index.js';
 import { createManualClock } from '../src/testing.js';
 import { Quota } from './quota.js';
 
@@ -39,4 +39,32 @@ it('the custom-algorithm guide: queues, abort, maxWait, keyed use and reset() co
   await Promise.all([first, second]);
   expect(order).toEqual(['first', 'second']);
   expect(quotas.get('acme').available).toBe(97);
+});
+
+it('the first screen: throttleFetch in an SPA and throttle around an SDK method answer what the README says', async () => {
+  const clock = createManualClock();
+  const sent: number[] = [];
+  const apiFetch = throttleFetch({
+    rules: [{ match: 'https://api.example.com/*', limit: { capacity: 10, refillPerSecond: 5 } }],
+    retry: true,
+    clock,
+    fetch: async () => {
+      sent.push(clock.now());
+      return new Response('ok');
+    },
+  });
+  const response = await apiFetch('https://api.example.com/search?q=cats');
+  expect(response).toBeInstanceOf(Response);
+  const burst = Array.from({ length: 10 }, (_, i) => apiFetch(`https://api.example.com/search?q=${i}`));
+  await clock.advance(1_000);
+  await Promise.all(burst);
+  // a burst of 10 at once (the first call included), then one every 200 ms
+  expect(sent).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 200]);
+
+  const sdk = { invoices: { create: async (invoice: { tenant: string; amount: number }) => ({ id: `inv-${invoice.amount}` }) } };
+  const perTenant = new KeyedLimiter((_tenant: string) => new TokenBucket({ capacity: 5, refillPerSecond: 1, clock }), { clock });
+  const createInvoice = throttle(sdk.invoices.create, { limiter: perTenant, key: (invoice) => invoice.tenant });
+  await expect(createInvoice({ tenant: 'acme', amount: 100 })).resolves.toEqual({ id: 'inv-100' });
+  expect(perTenant.acquireNowait('acme')).toBe(true);
+  expect(perTenant.timeToAvailable('acme')).toBe(0);
 });
