@@ -119,18 +119,21 @@ const EPOCH_MILLISECONDS = 1e12;
  * ```
  */
 export function parseRateLimitHeaders(headers: HeadersLike, now?: number): RateLimitHints {
-  const at = now === undefined ? wallTime() : checkNumber('now', now, 'a finite number of ms since the epoch', -Number.MAX_VALUE, Number.MAX_VALUE);
+  if (now !== undefined) checkNumber('now', now, 'a finite number of ms since the epoch', -Number.MAX_VALUE, Number.MAX_VALUE);
   const get = lookup(headers);
   const hints: { -readonly [K in keyof RateLimitHints]: RateLimitHints[K] } = {};
+  // Most responses carry none of the fields read: nothing more to do.
+  if (get === undefined) return hints;
+  const at = now ?? wallTime();
   // Absolute times are read against the response's own clock when it says what time it was.
-  const base = httpDate(get('date'), at) ?? at;
+  const base = httpDate(get.get('date'), at) ?? at;
 
   const retryAfter = retryAfterMs(get, base, at);
   if (retryAfter !== undefined) hints.retryAfter = retryAfter;
 
   // The IETF structured fields.
-  const current = chooseCurrent(get('ratelimit'), base);
-  const policies = policyList(get('ratelimit-policy'));
+  const current = chooseCurrent(get.get('ratelimit'), base);
+  const policies = policyList(get.get('ratelimit-policy'));
   let policy: Policy | undefined;
   if (current !== undefined) {
     if (current.remaining !== undefined) hints.remaining = current.remaining;
@@ -149,19 +152,19 @@ export function parseRateLimitHeaders(headers: HeadersLike, now?: number): RateL
   // The plain headers, for the fields still missing.
   for (const family of FAMILIES) {
     if (hints.limit === undefined && family.limit !== undefined) {
-      const read = limitList(get(family.limit));
+      const read = limitList(get.get(family.limit));
       if (read !== undefined) {
         hints.limit = read.limit;
         if (hints.window === undefined && read.window !== undefined) hints.window = read.window;
       }
     }
     if (hints.remaining === undefined && family.remaining !== undefined) {
-      const remaining = count(first(get(family.remaining)));
+      const remaining = count(first(get.get(family.remaining)));
       if (remaining !== undefined) hints.remaining = remaining;
     }
     if (hints.reset === undefined) {
       for (const name of family.reset) {
-        const reset = resetMs(get(name), base);
+        const reset = resetMs(get.get(name), base);
         if (reset !== undefined) {
           hints.reset = reset;
           break;
@@ -190,8 +193,20 @@ const FAMILIES: readonly Family[] = [
 // ---------------------------------------------------------------------------------------------
 // Header access
 
-/** A header's value by lower-case name, `undefined` when absent or empty. */
-type Lookup = (name: string) => string | undefined;
+/** Header values by lower-case name, `undefined` when absent or empty. */
+interface Lookup {
+  get(name: string): string | undefined;
+}
+
+/** Every header name {@link parseRateLimitHeaders} reads, lower-case. */
+const NAMES: ReadonlySet<string> = new Set([
+  'date',
+  'retry-after',
+  'retry-after-ms',
+  'ratelimit',
+  'ratelimit-policy',
+  ...FAMILIES.flatMap((family) => [family.limit, family.remaining, ...family.reset].filter((name) => name !== undefined)),
+]);
 
 /** The text of one header value: strings as they are, numbers printed, arrays joined. */
 function text(value: unknown): string | undefined {
@@ -210,32 +225,53 @@ function text(value: unknown): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
-function lookup(headers: HeadersLike): Lookup {
+/** Headers with a `get(name)` method of their own, asked name by name. */
+class Getter implements Lookup {
+  readonly #source: { get(name: string): unknown };
+
+  constructor(source: { get(name: string): unknown }) {
+    this.#source = source;
+  }
+
+  get(name: string): string | undefined {
+    return text(this.#source.get(name));
+  }
+}
+
+/**
+ * The header values read, by lower-case name, in one pass over the headers (the names no form
+ * reads are skipped); `undefined` when no header besides `Date` is read at all.
+ */
+function lookup(headers: HeadersLike): Lookup | undefined {
   if (typeof headers !== 'object' || headers === null) {
     invalid('headers', 'a Headers, an object with get(), an iterable of [name, value] pairs or a plain object', headers);
   }
   const source = headers as { [Symbol.iterator]?: unknown; get?: unknown };
-  const byName = new Map<string, string>();
-  const add = (name: unknown, value: unknown): void => {
-    if (typeof name !== 'string') return;
-    const one = text(value);
-    if (one === undefined) return;
-    const key = name.toLowerCase();
-    const seen = byName.get(key);
-    byName.set(key, seen === undefined ? one : `${seen}, ${one}`);
-  };
+  let byName: Map<string, string> | undefined;
   if (typeof source[Symbol.iterator] === 'function') {
     for (const entry of headers as Iterable<unknown>) {
-      if (Array.isArray(entry)) add(entry[0], entry[1]);
+      if (Array.isArray(entry)) byName = collect(byName, entry[0], entry[1]);
     }
   } else if (typeof source.get === 'function') {
-    const getter = headers as { get(name: string): unknown };
-    return (name) => text(getter.get(name));
+    return new Getter(headers as { get(name: string): unknown });
   } else {
     const record = headers as Readonly<Record<string, unknown>>;
-    for (const name of Object.keys(record)) add(name, record[name]);
+    for (const name of Object.keys(record)) byName = collect(byName, name, record[name]);
   }
-  return (name) => byName.get(name);
+  return byName !== undefined && (byName.size > 1 || !byName.has('date')) ? byName : undefined;
+}
+
+/** Adds a header to `byName` (made on the first one) when its name is read and its value is text. */
+function collect(byName: Map<string, string> | undefined, name: unknown, value: unknown): Map<string, string> | undefined {
+  if (typeof name !== 'string') return byName;
+  const key = name.toLowerCase();
+  if (!NAMES.has(key)) return byName;
+  const one = text(value);
+  if (one === undefined) return byName;
+  const map = byName ?? new Map<string, string>();
+  const seen = map.get(key);
+  map.set(key, seen === undefined ? one : `${seen}, ${one}`);
+  return map;
 }
 
 /** The first member of a comma-separated value: `"120, 60"` gives `"120"`. */
@@ -249,6 +285,7 @@ function first(value: string | undefined): string | undefined {
 // Numbers and durations
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+const DIGITS = /^\d+$/;
 
 /** A duration clamped into `[0, MAX]`; `NaN` (never expected) gives `0`. */
 function clampMs(ms: number): number {
@@ -306,9 +343,9 @@ function resetMs(value: string | undefined, base: number): number | undefined {
 
 /** `Retry-After-Ms`, else `Retry-After` as delta seconds or an HTTP date. */
 function retryAfterMs(get: Lookup, base: number, now: number): number | undefined {
-  const ms = first(get('retry-after-ms'));
+  const ms = first(get.get('retry-after-ms'));
   if (ms !== undefined && DECIMAL.test(ms)) return clampMs(Number(ms));
-  const value = get('retry-after');
+  const value = get.get('retry-after');
   if (value === undefined) return undefined;
   const head = first(value)!;
   const seconds = DECIMAL.exec(head);
@@ -335,11 +372,21 @@ const FOUR_CENTURIES = 146_097 * 86_400_000;
 
 /** Epoch ms of a UTC date and time, or `undefined` when a part is out of range (`Feb 30`, `25:00`). */
 function utc(year: number, month: number, day: number, hour: number, minute: number, second: number): number | undefined {
-  if (month < 0 || month > 11 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
-  const midnight = Date.UTC(year + 400, month, day) - FOUR_CENTURIES;
-  if (new Date(midnight).getUTCDate() !== day) return undefined;
-  return midnight + ((hour * 60 + minute) * 60 + second) * 1000;
+  if (month < 0 || month > 11 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60) return undefined;
+  return Date.UTC(year + 400, month, day) - FOUR_CENTURIES + ((hour * 60 + minute) * 60 + second) * 1000;
 }
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in a month (0-11) of the proleptic Gregorian calendar, as `Date` counts them. */
+function daysIn(year: number, month: number): number {
+  if (month !== 1) return DAYS_IN_MONTH[month]!;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+}
+
+/** The last IMF-fixdate read and its epoch ms: responses of one second share their `Date`. */
+let lastImfDate: string | undefined;
+let lastImfMs: number | undefined;
 
 /**
  * An HTTP date (IMF-fixdate, RFC 850 or asctime) in epoch ms, or `undefined`. A two-digit RFC
@@ -347,8 +394,13 @@ function utc(year: number, month: number, day: number, hour: number, minute: num
  */
 function httpDate(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined;
+  if (value === lastImfDate) return lastImfMs;
   let m = IMF_FIXDATE.exec(value);
-  if (m !== null) return utc(Number(m[3]), MONTHS.indexOf(m[2]!.toLowerCase()), Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
+  if (m !== null) {
+    lastImfMs = utc(Number(m[3]), MONTHS.indexOf(m[2]!.toLowerCase()), Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
+    lastImfDate = value;
+    return lastImfMs;
+  }
   m = RFC850_DATE.exec(value);
   if (m !== null) {
     const thisYear = new Date(now).getUTCFullYear();
@@ -614,6 +666,8 @@ function chooseCurrent(value: string | undefined, base: number): Current | undef
   return chosen;
 }
 
+const NO_POLICIES: readonly Policy[] = [];
+
 /** One quota policy of `RateLimit-Policy`. */
 interface Policy {
   readonly name: string | undefined;
@@ -622,9 +676,9 @@ interface Policy {
 }
 
 /** The items of `RateLimit-Policy`: `"name";q=100;w=60`, or `100;w=60` of older drafts. */
-function policyList(value: string | undefined): Policy[] {
+function policyList(value: string | undefined): readonly Policy[] {
   const list = value === undefined ? undefined : new StructuredField(value).list();
-  if (list === undefined) return [];
+  if (list === undefined) return NO_POLICIES;
   return list.map((member) => {
     const bare = member.value;
     const quota = typeof bare === 'number' ? (bare >= 0 ? bare : undefined) : param(member, 'q');
@@ -648,9 +702,13 @@ function pairedPolicy(current: Current, policies: readonly Policy[]): Policy | u
   return only !== undefined && (current.name === undefined || only.name === undefined) ? only : undefined;
 }
 
+/** A policy's quota per ms, `Infinity` without `q` or `w`. */
+function rate(p: Policy): number {
+  return p.quota === undefined ? Infinity : p.window === undefined ? Infinity : p.quota / p.window;
+}
+
 /** The policy with the smallest rate `q / w`; without `w`, after the others, by smallest `q`. */
 function tightest(policies: readonly Policy[]): Policy | undefined {
-  const rate = (p: Policy) => (p.quota === undefined ? Infinity : p.window === undefined ? Infinity : p.quota / p.window);
   let chosen: Policy | undefined;
   for (const p of policies) {
     if (chosen === undefined) chosen = p;
@@ -670,6 +728,8 @@ function tightest(policies: readonly Policy[]): Policy | undefined {
  */
 function limitList(value: string | undefined): { limit: number; window: number | undefined } | undefined {
   if (value === undefined) return undefined;
+  // A plain count, the usual case, read as the structured field would read it.
+  if (value.length <= 15 && DIGITS.test(value)) return { limit: Number(value), window: undefined };
   const list = new StructuredField(value).list();
   const head = list?.[0];
   if (list === undefined || head === undefined || typeof head.value !== 'number') {

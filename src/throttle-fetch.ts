@@ -149,11 +149,12 @@ const BACKOFF_CAP = 60_000;
 /** Keys whose backoff is remembered at most, per rule; the oldest is forgotten first. */
 const BACKOFF_KEYS = 10_000;
 
-/** A request as the rules see it: the URL and method at once, a `Request` only when asked for. */
+/** A request as the rules see it: the URL's parts and the method at once, a `Request` only when asked for. */
 interface Call {
   readonly input: RequestInfo | URL;
   readonly init: RequestInit | undefined;
-  readonly url: URL;
+  /** The URL's parts, as `URL` serializes them. */
+  readonly url: UrlParts;
   readonly method: string;
   /** Built from `input` and `init` for a predicate, `key` or `cost`; then it is what is sent. */
   request: Request | undefined;
@@ -273,10 +274,15 @@ export function throttleFetch(options: ThrottleFetchOptions = {}): typeof global
 
   const throttled = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     let call: Call;
-    let rule: Limited | undefined;
+    let rule: Limited | undefined = fallback;
     try {
       call = callOf(input, init);
-      rule = compiled.find((each) => (each.methods === undefined || each.methods.includes(call.method)) && each.matches(call)) ?? fallback;
+      for (const each of compiled) {
+        if ((each.methods === undefined || each.methods.includes(call.method)) && each.matches(call)) {
+          rule = each;
+          break;
+        }
+      }
     } catch (error) {
       return Promise.reject(error);
     }
@@ -287,53 +293,68 @@ export function throttleFetch(options: ThrottleFetchOptions = {}): typeof global
 }
 
 /** Sends a request through its rule's gate, reading hints and retrying as configured. */
-async function limitedFetch(
+function limitedFetch(
   rule: Limited,
   call: Call,
   send: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>,
   retry: Retry | undefined,
 ): Promise<Response> {
   const gate = rule.gate!;
-  const key = rule.key === undefined ? undefined : rule.key(call);
-  const cost = rule.cost(call);
-  const signal = call.init?.signal ?? (call.input instanceof Request ? call.input.signal : undefined) ?? undefined;
-  const retries = retry !== undefined && retry.limit > 0 && retry.methods.includes(call.method) && replayable(call) ? retry.limit : 0;
+  let key: unknown;
+  let cost: number;
+  let signal: AbortSignal | undefined;
+  let retries: number;
+  let granted: boolean;
+  try {
+    key = rule.key === undefined ? undefined : rule.key(call);
+    cost = rule.cost(call);
+    signal = call.init?.signal ?? (call.input instanceof Request ? call.input.signal : undefined) ?? undefined;
+    retries = retry !== undefined && retry.limit > 0 && retry.methods.includes(call.method) && replayable(call) ? retry.limit : 0;
+    rule.sync?.(key);
+    // When the tokens are there, the request goes at once: no queue, no timer, no closure.
+    granted = gate.direct && (signal === undefined || !signal.aborted) && gate.ready(key, cost);
+    if (granted && retries === 0) return exchange(rule, call, key, send, undefined);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return gatedFetch(rule, call, key, cost, signal, send, retries > 0 ? retry : undefined, retries, granted);
+}
+
+/**
+ * {@link limitedFetch} past the fast path: through the gate (but for a first attempt already
+ * `granted` its tokens), and again after a 429 or 503.
+ */
+async function gatedFetch(
+  rule: Limited,
+  call: Call,
+  key: unknown,
+  cost: number,
+  signal: AbortSignal | undefined,
+  send: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>,
+  retry: Retry | undefined,
+  retries: number,
+  granted: boolean,
+): Promise<Response> {
+  const gate = rule.gate!;
   let attempt = 0;
-
-  const once = (): Promise<Response> => {
-    const again = attempt < retries;
-    let sent: Promise<Response>;
-    if (call.request !== undefined) {
-      sent = send(again && call.request.body !== null ? call.request.clone() : call.request);
-    } else if (again && call.input instanceof Request && call.input.body !== null && call.init?.body == null) {
-      sent = send(call.input.clone(), call.init);
-    } else {
-      sent = send(call.input, call.init);
-    }
-    return sent.then((response) => {
-      const wait = applyHints(rule, key, response);
-      if (!again || !retry!.statuses.includes(response.status) || wait > retry!.maxRetryAfter) return response;
-      throw new RetryLater(response);
-    });
-  };
-
-  rule.sync?.(key);
   // The response a retry replaces: kept until the retry has its token, so that a retry that
   // cannot be granted (`maxWait`, a full queue) returns it instead.
   let held: Response | undefined;
   for (;;) {
     const previous = held;
     try {
+      if (granted) {
+        granted = false;
+        return await exchange(rule, call, key, send, attempt < retries ? retry : undefined);
+      }
       return await gate.run(
         key,
         cost,
         signal,
-        previous === undefined
-          ? once
-          : () => {
-              discard(previous);
-              return once();
-            },
+        () => {
+          if (previous !== undefined) discard(previous);
+          return exchange(rule, call, key, send, attempt < retries ? retry : undefined);
+        },
         previous !== undefined,
       );
     } catch (error) {
@@ -349,6 +370,34 @@ async function limitedFetch(
       throw error;
     }
   }
+}
+
+/**
+ * Sends one attempt of a request and reads the server's hints from its response.
+ *
+ * @param retry - the retry options when another attempt may follow, else `undefined`.
+ * @throws RetryLater when the response is to be retried.
+ */
+async function exchange(
+  rule: Limited,
+  call: Call,
+  key: unknown,
+  send: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>,
+  retry: Retry | undefined,
+): Promise<Response> {
+  const again = retry !== undefined;
+  let sent: Promise<Response>;
+  if (call.request !== undefined) {
+    sent = send(again && call.request.body !== null ? call.request.clone() : call.request);
+  } else if (again && call.input instanceof Request && call.input.body !== null && call.init?.body == null) {
+    sent = send(call.input.clone(), call.init);
+  } else {
+    sent = send(call.input, call.init);
+  }
+  const response = await sent;
+  const wait = applyHints(rule, key, response);
+  if (!again || !retry.statuses.includes(response.status) || wait > retry.maxRetryAfter) return response;
+  throw new RetryLater(response);
 }
 
 /** Lets go of a response whose body nobody will read, freeing its connection. */
@@ -367,7 +416,8 @@ class RetryLater {
  * @returns the pause asked for in ms (`0` when none).
  */
 function applyHints(rule: Limited, key: unknown, response: Response): number {
-  const limited = response.status === 429 || response.status === 503;
+  const status = response.status;
+  const limited = status === 429 || status === 503;
   const hints = parseRateLimitHeaders(response.headers);
   let wait: number | undefined;
   if (limited || hints.remaining === 0) {
@@ -398,20 +448,73 @@ function replayable(call: Call): boolean {
 
 /** The URL and method of a call, without building a `Request`. */
 function callOf(input: RequestInfo | URL, init: RequestInit | undefined): Call {
-  let url: URL;
+  let url: UrlParts;
   let method: string | undefined = init?.method;
   if (typeof input === 'string') {
-    url = new URL(input, (globalThis as { location?: { href: string } }).location?.href);
+    url = urlParts(input, true);
   } else if (input instanceof URL) {
     url = input;
   } else if (typeof Request === 'function' && input instanceof Request) {
-    url = new URL(input.url);
+    url = urlParts(input.url, false);
     method ??= input.method;
   } else {
-    url = new URL(String(input), (globalThis as { location?: { href: string } }).location?.href);
+    url = urlParts(String(input), true);
   }
   return { input, init, url, method: method === undefined ? 'GET' : method.toUpperCase(), request: undefined };
 }
+
+/**
+ * The parts of a URL the rules read, as `URL` serializes them. Internal to the package (tests).
+ *
+ * @example
+ * ```ts
+ * const parts: UrlParts = new URL('https://api.example.com/v1?q=1'); // origin, pathname, search, href
+ * ```
+ */
+export interface UrlParts {
+  readonly origin: string;
+  readonly pathname: string;
+  readonly search: string;
+  readonly href: string;
+}
+
+/**
+ * An absolute http(s) URL that `URL` leaves as it is, but for the `/` of an empty path: a
+ * lower-case host name of ASCII letters, digits and `-` whose last label starts with a letter
+ * (not an IPv4 address) and that holds no `xn--` label, no port, no user info, a path and a
+ * query without characters that get percent-encoded, no `.` or `..` segments (nor `%2e`), no
+ * fragment. Anything else goes to `URL`.
+ */
+const PLAIN_URL =
+  /^(https?:\/\/(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*)(\/(?!\.|%2[eE])(?:[\w\-.~!$&'()*+,;=:@%]|\/(?!\.|%2[eE]))*)?(\?[\w\-.~!$&()*+,;=:@/%?]*)?$/;
+
+/**
+ * The origin, path, query and href of a URL string, as `new URL(text, location.href)` gives
+ * them, without making a `URL` for the usual absolute http(s) URL. Internal to the package.
+ *
+ * @param text - the URL.
+ * @param relative - whether `text` may be relative to the page's `location`.
+ * @returns its parts.
+ * @throws TypeError for an invalid URL, as `URL` does.
+ * @example
+ * ```ts
+ * urlParts('https://api.example.com/v1?q=1', true).origin; //=> 'https://api.example.com'
+ * ```
+ */
+export function urlParts(text: string, relative: boolean): UrlParts {
+  const m = PLAIN_URL.exec(text);
+  if (m !== null && !m[1]!.includes('xn--')) {
+    // The same origin as the last call's is that string again, whose hash the maps of the
+    // limiters have already computed.
+    const origin = m[1] === lastOrigin ? lastOrigin : (lastOrigin = m[1]!);
+    const path = m[2];
+    const query = m[3] ?? '';
+    return { origin, pathname: path ?? '/', search: query === '?' ? '' : query, href: path === undefined ? `${origin}/${query}` : text };
+  }
+  return relative ? new URL(text, (globalThis as { location?: { href: string } }).location?.href) : new URL(text);
+}
+
+let lastOrigin = '';
 
 interface Defaults {
   mode: unknown;
@@ -585,8 +688,23 @@ function patternMatcher(name: string, pattern: string): (call: Call) => boolean 
   const slash = pattern.indexOf('/', scheme + 3);
   const origin = (slash === -1 ? pattern : pattern.slice(0, slash)).toLowerCase();
   const path = slash === -1 ? '/*' : pattern.slice(slash);
-  const regexp = new RegExp(`^${glob(origin, '[^/]*')}${glob(path, '.*')}$`);
-  return withQuery
-    ? (call) => regexp.test(call.url.origin + call.url.pathname + call.url.search)
-    : (call) => regexp.test(call.url.origin + call.url.pathname);
+  const whole = new RegExp(`^${glob(origin, '[^/]*')}${glob(path, '.*')}$`);
+  const wholeTest = withQuery
+    ? (call: Call) => whole.test(call.url.origin + call.url.pathname + call.url.search)
+    : (call: Call) => whole.test(call.url.origin + call.url.pathname);
+  if (origin.slice(0, scheme).includes('/')) return wholeTest;
+  // Origin and path apart, without joining them: the pattern's origin can only match the whole
+  // origin of a URL (`scheme://host[:port]`, no `/` after `//`) and its path (from a `/`) the
+  // whole path. Not so for an opaque origin (`'null'`) or a path not starting with `/` (a
+  // `blob:` URL's), which the joined form reads.
+  const originRegexp = origin.includes('*') ? new RegExp(`^${glob(origin, '[^/]*')}$`) : undefined;
+  const pathRegexp = new RegExp(`^${glob(path, '.*')}$`);
+  return (call) => {
+    const url = call.url;
+    const callOrigin = url.origin;
+    const pathname = url.pathname;
+    if (callOrigin === 'null' || pathname.charCodeAt(0) !== 47 /* / */) return wholeTest(call);
+    if (originRegexp === undefined ? callOrigin !== origin : !originRegexp.test(callOrigin)) return false;
+    return pathRegexp.test(withQuery ? pathname + url.search : pathname);
+  };
 }

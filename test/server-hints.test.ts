@@ -339,6 +339,47 @@ describe('properties', () => {
   });
 });
 
+describe('the usual forms, read without the general parsers', () => {
+  test('a day that the month does not have makes no date, in any year', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 11 }), fc.integer({ min: 1, max: 31 }), (year, month, day) => {
+        const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+        const text = `Mon, ${String(day).padStart(2, '0')} ${months[month]} ${String(year).padStart(4, '0')} 00:00:00 GMT`;
+        const at = new Date(0);
+        at.setUTCFullYear(year, month, day);
+        const valid = at.getUTCDate() === day;
+        const hour = text.replace('00:00:00', '01:00:00');
+        expect(parseRateLimitHeaders({ 'retry-after': hour, date: text }, 0)).toStrictEqual(valid ? { retryAfter: 3_600_000 } : {});
+        expect(parseRateLimitHeaders({ 'retry-after': text }, at.getTime() - 1_000)).toStrictEqual(valid ? { retryAfter: 1_000 } : {});
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  test('responses one after another, each read against its own Date', () => {
+    const reset = String(NOW_S + 60);
+    const dates = ['Wed, 01 Jan 2025 00:00:00 GMT', 'Wed, 01 Jan 2025 00:00:30 GMT', 'Sun, 30 Feb 2025 00:00:00 GMT', 'Wed, 01 Jan 2025 00:00:30 GMT'];
+    const resets = dates.map((date) => parseRateLimitHeaders({ 'x-ratelimit-reset': reset, date }, NOW + 10_000).reset);
+    expect(resets).toEqual([60_000, 30_000, 50_000, 30_000]);
+  });
+
+  test('a plain count of a *-Limit header reads as its structured form', () => {
+    expect(parseRateLimitHeaders({ 'x-ratelimit-limit': '007' }, NOW)).toStrictEqual({ limit: 7 });
+    expect(parseRateLimitHeaders({ 'x-ratelimit-limit': ' 5000 ' }, NOW)).toStrictEqual({ limit: 5_000 });
+    expect(parseRateLimitHeaders({ 'x-ratelimit-limit': '123456789012345' }, NOW)).toStrictEqual({ limit: 123_456_789_012_345 });
+    expect(parseRateLimitHeaders({ 'x-ratelimit-limit': '1234567890123456' }, NOW)).toStrictEqual({ limit: 1_234_567_890_123_456 });
+    expect(parseRateLimitHeaders({ 'x-ratelimit-limit': '5000;w=60' }, NOW)).toStrictEqual({ limit: 5_000, window: 60_000 });
+  });
+
+  test('headers none of the forms reads, or a Date alone: {}', () => {
+    const unrelated = { 'content-type': 'text/plain', 'x-ratelimit-used': '13', 'x-ratelimit-resource': 'core', date: 'Wed, 01 Jan 2025 00:00:00 GMT' };
+    expect(parseRateLimitHeaders(unrelated, NOW)).toStrictEqual({});
+    expect(parseRateLimitHeaders(new Headers(unrelated), NOW)).toStrictEqual({});
+    expect(parseRateLimitHeaders(new Headers(unrelated))).toStrictEqual({});
+    expect(() => parseRateLimitHeaders(unrelated, Number.NaN)).toThrow(RangeError);
+  });
+});
+
 describe('README', () => {
   test('the example of a 429 with two policies answers what the README says', () => {
     const response = new Response(null, {

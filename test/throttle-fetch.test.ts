@@ -1,6 +1,7 @@
 // throttleFetch: the pure behaviour on the manual clock with an injected fake fetch (every
 // environment), then end-to-end runs against the local rate-limited server of
 // test/setup/rate-limited-server.ts on the real clock (Node, happy-dom and Chromium).
+import fc from 'fast-check';
 import { afterEach, describe, expect, inject, test, vi } from 'vitest';
 import { allOf } from '../src/all-of.js';
 import {
@@ -13,6 +14,7 @@ import {
   type ThrottleFetchOptions,
 } from '../src/index.js';
 import { createManualClock, type ManualClock } from '../src/testing.js';
+import { urlParts } from '../src/throttle-fetch.js';
 import { rejection, track } from './settle.js';
 
 /** What the fake fetch saw of one request. */
@@ -147,6 +149,19 @@ describe('throttleFetch: rules', () => {
     ['/api/*', 'https://anywhere.test/api/v1', true],
     ['/api/*', 'https://anywhere.test/v1/api/x', false],
     ['*', 'https://anything.test/at/all', true],
+    // URLs as `URL` reads them: dot segments, encodings, IP addresses, IDNs, ports.
+    ['https://api.example.com/v1/*', 'https://api.example.com/v2/../v1/x', true],
+    ['https://api.example.com/v1/*', 'https://api.example.com/v1/%2e%2E/x', false],
+    ['https://api.example.com/a%20b', 'https://api.example.com/a b', true],
+    ['https://127.0.0.1/*', 'https://0x7f.1/x', true],
+    ['https://xn--nxasmq6b.com/*', 'https://XN--NXASMQ6B.com/x', true],
+    ['https://api.example.com/*', 'https://api.example.com.:443/x', false],
+    ['https://api.example.com/*', 'https://api.example.com:443/x', true],
+    ['https://api.example.com/x', 'https://api.example.com/x#part', true],
+    ['https://api.example.com/x?q=1', 'https://api.example.com/x?q=1#part', true],
+    // A blob: URL's origin is that of the URL inside it, and its path is that URL.
+    ['https://a.test*', 'blob:https://a.test/1b2c', true],
+    ['https://a.test/*', 'blob:https://a.test/1b2c', false],
   ])('pattern %s vs %s: %s', async (pattern, url, want) => {
     expect(await matches(pattern, url)).toBe(want);
   });
@@ -359,6 +374,72 @@ describe('throttleFetch: rules', () => {
     }
     await Promise.all(calls);
     expect(most).toBe(2);
+  });
+});
+
+describe('throttleFetch: reading URLs', () => {
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  /** What `URL` makes of `text`: the parts the rules read, or the error's name. */
+  function viaUrl(text: string): object | string {
+    try {
+      const { origin, pathname, search, href } = new URL(text, base);
+      return { origin, pathname, search, href };
+    } catch (error) {
+      return (error as Error).name;
+    }
+  }
+  function viaParts(text: string): object | string {
+    try {
+      const { origin, pathname, search, href } = urlParts(text, true);
+      return { origin, pathname, search, href };
+    } catch (error) {
+      return (error as Error).name;
+    }
+  }
+
+  test.each([
+    'https://api.example.com/v1/users/42',
+    'http://a.test',
+    'https://a.test?',
+    'https://a.test?q=1/2?3',
+    'https://a.test/x?',
+    "https://a.test/~!$&'()*+,;=:@%zz",
+    'https://-a-.b--c.test/',
+    'https://a.1b/',
+    'https://1.2.3/',
+    'https://a.test./',
+    'https://a..test/',
+    'https://A.test/',
+    'HTTPS://a.test/',
+    'https://xn--nxasmq6b.com/',
+    'https://xn--a.com/',
+    'https://a.test/.well-known/x',
+    'https://a.test/a/%2E%2e/b',
+    "https://a.test/x?a='b'",
+    'https://a.test/a{b}',
+    'https://a.test/a\\b',
+    'https://a.test/a\tb',
+    'https://a.test/ü',
+    'https://a.test/x#y',
+    'ftp://a.test/x',
+    'http://[',
+  ])('%s as URL reads it', (text) => {
+    expect(viaParts(text)).toEqual(viaUrl(text));
+  });
+
+  test('any URL near the plain form: the parts URL gives, or its error', () => {
+    const chars = (set: string, maxLength: number) => fc.array(fc.constantFrom(...set), { maxLength }).map((each) => each.join(''));
+    const label = fc.oneof(chars('abz09-', 6), fc.constantFrom('xn--', 'xn--nxasmq6b', '0x7f', 'A', '1'));
+    const host = fc.array(label, { minLength: 1, maxLength: 4 }).map((labels) => labels.join('.'));
+    const tail = chars("/.%2eE?#az09-_~!$&'()*+,;=:@ \\t{}|^`[]\"<>ü", 14);
+    const scheme = fc.constantFrom('https://', 'http://', 'HTTP://', 'ws://', 'https:', 'https:///', '');
+    fc.assert(
+      fc.property(scheme, host, fc.constantFrom('', ':443', ':8080', 'u:p@'), tail, (s, h, port, t) => {
+        const text = port.endsWith('@') ? `${s}${port}${h}${t}` : `${s}${h}${port}${t}`;
+        expect(viaParts(text), text).toEqual(viaUrl(text));
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
 
