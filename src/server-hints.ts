@@ -126,14 +126,14 @@ export function parseRateLimitHeaders(headers: HeadersLike, now?: number): RateL
   if (get === undefined) return hints;
   const at = now ?? wallTime();
   // Absolute times are read against the response's own clock when it says what time it was.
-  const base = httpDate(get.get('date'), at) ?? at;
+  const base = httpDate(get.get(DATE), at) ?? at;
 
   const retryAfter = retryAfterMs(get, base, at);
   if (retryAfter !== undefined) hints.retryAfter = retryAfter;
 
   // The IETF structured fields.
-  const current = chooseCurrent(get.get('ratelimit'), base);
-  const policies = policyList(get.get('ratelimit-policy'));
+  const current = chooseCurrent(get.get(RATELIMIT), base);
+  const policies = policyList(get.get(RATELIMIT_POLICY));
   let policy: Policy | undefined;
   if (current !== undefined) {
     if (current.remaining !== undefined) hints.remaining = current.remaining;
@@ -151,14 +151,14 @@ export function parseRateLimitHeaders(headers: HeadersLike, now?: number): RateL
 
   // The plain headers, for the fields still missing.
   for (const family of FAMILIES) {
-    if (hints.limit === undefined && family.limit !== undefined) {
+    if (hints.limit === undefined) {
       const read = limitList(get.get(family.limit));
       if (read !== undefined) {
         hints.limit = read.limit;
         if (hints.window === undefined && read.window !== undefined) hints.window = read.window;
       }
     }
-    if (hints.remaining === undefined && family.remaining !== undefined) {
+    if (hints.remaining === undefined) {
       const remaining = count(first(get.get(family.remaining)));
       if (remaining !== undefined) hints.remaining = remaining;
     }
@@ -175,38 +175,49 @@ export function parseRateLimitHeaders(headers: HeadersLike, now?: number): RateL
   return hints;
 }
 
-/** Header names of one vendor's family, in the order they are tried. */
-interface Family {
-  readonly limit?: string;
-  readonly remaining?: string;
-  readonly reset: readonly string[];
-}
-
-const FAMILIES: readonly Family[] = [
-  { limit: 'ratelimit-limit', remaining: 'ratelimit-remaining', reset: ['ratelimit-reset'] },
-  { limit: 'x-ratelimit-limit', remaining: 'x-ratelimit-remaining', reset: ['x-ratelimit-reset-after', 'x-ratelimit-reset'] },
-  { limit: 'x-rate-limit-limit', remaining: 'x-rate-limit-remaining', reset: ['x-rate-limit-reset'] },
-  { limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: ['x-ratelimit-reset-requests'] },
-  { limit: 'anthropic-ratelimit-requests-limit', remaining: 'anthropic-ratelimit-requests-remaining', reset: ['anthropic-ratelimit-requests-reset'] },
-];
-
 // ---------------------------------------------------------------------------------------------
 // Header access
 
-/** Header values by lower-case name, `undefined` when absent or empty. */
-interface Lookup {
-  get(name: string): string | undefined;
+/** Every header name read, lower-case; a name is known by its index here, its slot. */
+const NAMES: readonly string[] = [];
+/** The slot of each name read. */
+const SLOTS = new Map<string, number>();
+
+function slot(name: string): number {
+  SLOTS.set(name, NAMES.length);
+  (NAMES as string[]).push(name);
+  return NAMES.length - 1;
 }
 
-/** Every header name {@link parseRateLimitHeaders} reads, lower-case. */
-const NAMES: ReadonlySet<string> = new Set([
-  'date',
-  'retry-after',
-  'retry-after-ms',
-  'ratelimit',
-  'ratelimit-policy',
-  ...FAMILIES.flatMap((family) => [family.limit, family.remaining, ...family.reset].filter((name) => name !== undefined)),
-]);
+const DATE = slot('date');
+const RETRY_AFTER = slot('retry-after');
+const RETRY_AFTER_MS = slot('retry-after-ms');
+const RATELIMIT = slot('ratelimit');
+const RATELIMIT_POLICY = slot('ratelimit-policy');
+
+/** The header slots of one vendor's family, in the order they are tried. */
+interface Family {
+  readonly limit: number;
+  readonly remaining: number;
+  readonly reset: readonly number[];
+}
+
+function family(limit: string, remaining: string, ...reset: string[]): Family {
+  return { limit: slot(limit), remaining: slot(remaining), reset: reset.map(slot) };
+}
+
+const FAMILIES: readonly Family[] = [
+  family('ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'),
+  family('x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset-after', 'x-ratelimit-reset'),
+  family('x-rate-limit-limit', 'x-rate-limit-remaining', 'x-rate-limit-reset'),
+  family('x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'),
+  family('anthropic-ratelimit-requests-limit', 'anthropic-ratelimit-requests-remaining', 'anthropic-ratelimit-requests-reset'),
+];
+
+/** Header values by slot, `undefined` when absent or empty. */
+interface Lookup {
+  get(slot: number): string | undefined;
+}
 
 /** The text of one header value: strings as they are, numbers printed, arrays joined. */
 function text(value: unknown): string | undefined {
@@ -233,8 +244,31 @@ class Getter implements Lookup {
     this.#source = source;
   }
 
-  get(name: string): string | undefined {
-    return text(this.#source.get(name));
+  get(slot: number): string | undefined {
+    return text(this.#source.get(NAMES[slot]!));
+  }
+}
+
+/** The values of the headers read, collected in one pass. */
+class Fields implements Lookup {
+  readonly #values: (string | undefined)[] = [];
+  /** Whether a header besides `Date` is there. */
+  read = false;
+
+  get(slot: number): string | undefined {
+    return this.#values[slot];
+  }
+
+  /** Adds a header when its name is read and its value is text; a name met again is joined with `, `. */
+  add(name: unknown, value: unknown): void {
+    if (typeof name !== 'string') return;
+    const at = SLOTS.get(name.toLowerCase());
+    if (at === undefined) return;
+    const one = text(value);
+    if (one === undefined) return;
+    const seen = this.#values[at];
+    this.#values[at] = seen === undefined ? one : `${seen}, ${one}`;
+    if (at !== DATE) this.read = true;
   }
 }
 
@@ -247,31 +281,18 @@ function lookup(headers: HeadersLike): Lookup | undefined {
     invalid('headers', 'a Headers, an object with get(), an iterable of [name, value] pairs or a plain object', headers);
   }
   const source = headers as { [Symbol.iterator]?: unknown; get?: unknown };
-  let byName: Map<string, string> | undefined;
+  const fields = new Fields();
   if (typeof source[Symbol.iterator] === 'function') {
     for (const entry of headers as Iterable<unknown>) {
-      if (Array.isArray(entry)) byName = collect(byName, entry[0], entry[1]);
+      if (Array.isArray(entry)) fields.add(entry[0], entry[1]);
     }
   } else if (typeof source.get === 'function') {
     return new Getter(headers as { get(name: string): unknown });
   } else {
     const record = headers as Readonly<Record<string, unknown>>;
-    for (const name of Object.keys(record)) byName = collect(byName, name, record[name]);
+    for (const name of Object.keys(record)) fields.add(name, record[name]);
   }
-  return byName !== undefined && (byName.size > 1 || !byName.has('date')) ? byName : undefined;
-}
-
-/** Adds a header to `byName` (made on the first one) when its name is read and its value is text. */
-function collect(byName: Map<string, string> | undefined, name: unknown, value: unknown): Map<string, string> | undefined {
-  if (typeof name !== 'string') return byName;
-  const key = name.toLowerCase();
-  if (!NAMES.has(key)) return byName;
-  const one = text(value);
-  if (one === undefined) return byName;
-  const map = byName ?? new Map<string, string>();
-  const seen = map.get(key);
-  map.set(key, seen === undefined ? one : `${seen}, ${one}`);
-  return map;
+  return fields.read ? fields : undefined;
 }
 
 /** The first member of a comma-separated value: `"120, 60"` gives `"120"`. */
@@ -343,9 +364,9 @@ function resetMs(value: string | undefined, base: number): number | undefined {
 
 /** `Retry-After-Ms`, else `Retry-After` as delta seconds or an HTTP date. */
 function retryAfterMs(get: Lookup, base: number, now: number): number | undefined {
-  const ms = first(get.get('retry-after-ms'));
+  const ms = first(get.get(RETRY_AFTER_MS));
   if (ms !== undefined && DECIMAL.test(ms)) return clampMs(Number(ms));
-  const value = get.get('retry-after');
+  const value = get.get(RETRY_AFTER);
   if (value === undefined) return undefined;
   const head = first(value)!;
   const seconds = DECIMAL.exec(head);

@@ -698,13 +698,14 @@ function patternMatcher(name: string, pattern: string): (call: Call) => boolean 
   // whole path. Not so for an opaque origin (`'null'`) or a path not starting with `/` (a
   // `blob:` URL's), which the joined form reads.
   const originRegexp = origin.includes('*') ? new RegExp(`^${glob(origin, '[^/]*')}$`) : undefined;
-  const pathRegexp = new RegExp(`^${glob(path, '.*')}$`);
+  // `/*` covers every path from a `/` (a path as `URL` serializes it has no line break).
+  const pathRegexp = path === '/*' && !withQuery ? undefined : new RegExp(`^${glob(path, '.*')}$`);
   return (call) => {
     const url = call.url;
     const callOrigin = url.origin;
     const pathname = url.pathname;
     if (callOrigin === 'null' || pathname.charCodeAt(0) !== 47 /* / */) return wholeTest(call);
     if (originRegexp === undefined ? callOrigin !== origin : !originRegexp.test(callOrigin)) return false;
-    return pathRegexp.test(withQuery ? pathname + url.search : pathname);
+    return pathRegexp === undefined || pathRegexp.test(withQuery ? pathname + url.search : pathname);
   };
 }
