@@ -48,7 +48,8 @@ const WINDOW_NAMES = ['limit', 'interval'] as const;
  * costs are at least 1, and grants at the same instant share one entry. They live in a ring
  * buffer that doubles when full and halves when a quarter full; a limiter whose log has emptied
  * holds no buffer, is full and idle, and a `KeyedLimiter` drops it. Checking a grant costs
- * O(number of windows), amortized.
+ * O(number of windows), amortized; predicting the wait behind a queue, O(log entries) amortized,
+ * on a copy of the log made when callers queue and kept until the next such copy.
  *
  * @example
  * ```ts
@@ -110,14 +111,19 @@ export class SlidingWindowLog extends BaseRateLimiter {
 
   /**
    * For a cost up to `capacity`, the largest over the windows of the wait until enough old
-   * entries have left it: exact. Above `capacity` (the base predicting a wait behind the
-   * queue), the cost is taken greedily in parts on a copy of the log — at each instant as much
-   * as every window has room for — which is a lower bound, since real callers take their whole
-   * cost at once. After {@link MAX_STEPS} steps the rest is estimated at the pace of the slowest
-   * window: `(ceil(rest / limit) - 1) × interval` after the last instant simulated.
+   * entries have left it: exact. Above `capacity` (the base predicting a wait behind the queue),
+   * the cost is taken in parts, greedily — at each instant as much as every window has room
+   * for — which is a lower bound, since real callers take their whole cost at once. With one
+   * window that greedy schedule repeats every `interval` and is read off the log's running
+   * totals exactly, in O(log entries). With several it is simulated, at most {@link MAX_STEPS}
+   * steps, beyond which each window is taken alone from where the simulation stopped: a lower
+   * bound still. The log's copy and the simulation are kept for the next caller while the log is
+   * unchanged, so a queue of `n` callers costs O(n log entries) to predict, not O(n²); for a
+   * caller arriving later on the same log, a simulation made earlier is short by at most the
+   * time between, and serves while that is at most 1/64 of the wait.
    */
   protected timeToAvailableAt(cost: number, now: number): number {
-    return cost > this.#shape.capacity ? this.#simulate(cost, now) : this.#waitFor(cost, now);
+    return cost > this.#shape.capacity ? this.#predict(cost, now) : this.#waitFor(cost, now);
   }
 
   protected consumeAt(cost: number, now: number): void {
@@ -172,75 +178,40 @@ export class SlidingWindowLog extends BaseRateLimiter {
     return wait;
   }
 
-  /**
-   * The wait for a cost above `capacity`, granted greedily on a copy of the log: at each instant
-   * as much as every window has room for, then on to the instant an entry leaves the windows
-   * that are full.
-   */
-  #simulate(cost: number, now: number): number {
+  /** The wait for a cost above `capacity`: see {@link timeToAvailableAt}. */
+  #predict(cost: number, now: number): number {
     const { limits, intervals } = this.#shape;
-    const n = limits.length;
     const log = this.#log;
     const size = this.#size;
-    // A copy of the entries, to which the parts granted in the simulation are added.
-    const times: number[] = [];
-    const costs: number[] = [];
-    const starts: number[] = [];
-    const sums: number[] = [];
-    if (log === undefined) {
-      for (let i = 0; i < n; i++) starts.push(0), sums.push(0);
-    } else {
-      const ring = n * SLOTS;
-      const mask = (log.length - ring) / 2 - 1;
+    const ring = limits.length * SLOTS;
+    // Where the newest entry is: a grant adds one or adds to it, so a plan holds while the
+    // newest entry stays as it was.
+    const newest = log === undefined ? 0 : ring + ((this.#head + size - 1) & ((log.length - ring) / 2 - 1)) * 2;
+    let plan = plans.get(this);
+    if (plan === undefined || plan.log !== log || (log !== undefined && (log[newest] !== plan.newest || log[newest + 1] !== plan.newestCost))) {
+      const times: number[] = [];
+      const totals: number[] = [];
+      let total = 0;
       for (let j = 0; j < size; j++) {
-        const at = ring + ((this.#head + j) & mask) * 2;
-        times.push(log[at]!);
-        costs.push(log[at + 1]!);
+        const at = ring + ((this.#head + j) & ((log!.length - ring) / 2 - 1)) * 2;
+        times.push(log![at]!);
+        totals.push((total += log![at + 1]!));
       }
-      for (let i = 0; i < n; i++) starts.push(log[i * SLOTS + START]!), sums.push(log[i * SLOTS + SUM]!);
+      plans.set(this, (plan = { log, newest: log?.[newest] ?? 0, newestCost: log?.[newest + 1] ?? 0, times, totals, copied: size, starts: [], t: 0, steps: 0, from: Infinity }));
     }
-    let rest = cost;
-    let t = now;
-    for (let step = 0; step < MAX_STEPS; step++) {
-      // Drop what has left by `t`; see whether the rest fits, else how much room there is.
-      const end = times.length;
-      let room = Infinity;
-      let done = true;
-      for (let i = 0; i < n; i++) {
-        const interval = intervals[i]!;
-        let j = starts[i]!;
-        let sum = sums[i]!;
-        while (j < end && times[j]! + interval <= t) sum -= costs[j++]!;
-        if (j === end) sum = 0;
-        starts[i] = j;
-        sums[i] = sum;
-        const limit = limits[i]!;
-        if (limit - sum < room) room = limit - sum;
-        if (!fits(sum, rest, limit)) done = false;
-      }
-      if (done) return t > now ? waitUntil(t, now) : 0;
-      if (room > 0) {
-        times.push(t);
-        costs.push(room);
-        for (let i = 0; i < n; i++) sums[i] = sums[i]! + room;
-        rest -= room;
-      }
-      // On to the first instant at which every full window has had an entry leave.
-      let next = t;
-      for (let i = 0; i < n; i++) {
-        const limit = limits[i]!;
-        if (limit - sums[i]! <= limit * TOLERANCE) {
-          const leaves = times[starts[i]!]! + intervals[i]!;
-          if (leaves > next) next = leaves;
-        }
-      }
-      t = next;
+    // The running total the parts must reach, a hair less (1 part in 2^40): rounding in sums of
+    // fractional costs never makes an answer late.
+    let goal = (size > 0 ? plan.totals[size - 1]! : 0) + cost;
+    goal -= goal * 2 ** -40;
+    if (now < plan.from) restart(plan, now);
+    let at = instant(plan, goal, limits, intervals, now);
+    // A simulation made earlier on the same log is a lower bound, short by at most the time
+    // since: it serves while that is at most 1/STALE of the wait.
+    if (limits.length > 1 && (now - plan.from) * STALE > at - now) {
+      restart(plan, now);
+      at = instant(plan, goal, limits, intervals, now);
     }
-    // Too long a queue to follow: the rest at the pace of the slowest window, a `limit` from `t`
-    // on and one more every `interval`.
-    let more = 0;
-    for (let i = 0; i < n; i++) more = Math.max(more, (Math.ceil(rest / limits[i]! - TOLERANCE) - 1) * intervals[i]!);
-    return t + more - now;
+    return at > now ? waitUntil(at, now) : 0;
   }
 
   /**
@@ -362,10 +333,130 @@ const MIN_RING = 4;
 const RESUM_AFTER = 16;
 
 /**
- * Steps simulated when predicting a wait behind the queue; beyond them the wait is estimated,
- * so a long queue costs a bounded amount of work per call.
+ * Steps of the greedy schedule simulated for a limiter of several windows, at most; beyond them
+ * each window is taken alone, so a long queue costs a bounded amount of work and memory.
  */
 const MAX_STEPS = 128;
+
+/**
+ * What a {@link SlidingWindowLog} keeps to predict waits behind its queue, while its log is
+ * unchanged: a copy of the log, then the parts of the greedy schedule simulated so far, as entry
+ * times and running totals of their costs (so that the sum of any run of entries is one
+ * subtraction, and the entry at which a total is reached one binary search).
+ */
+interface Plan {
+  /** The log it was copied from, and the time and cost of its newest entry then. */
+  readonly log: number[] | undefined;
+  readonly newest: number;
+  readonly newestCost: number;
+  readonly times: number[];
+  readonly totals: number[];
+  /** Entries copied from the log; the simulated parts follow. */
+  readonly copied: number;
+  /** Per window, its oldest entry not yet left at `t`. */
+  readonly starts: number[];
+  /** The instant of the next step, and the steps taken since `from`. */
+  t: number;
+  steps: number;
+  /** The start the simulation was made for. */
+  from: number;
+}
+
+/**
+ * A simulation made on the same log for an earlier start is a lower bound for a later one,
+ * short by at most the time between: it is taken while that is at most 1/STALE of the wait.
+ */
+const STALE = 64;
+
+/**
+ * One plan per limiter that has predicted a wait behind its queue, replaced by the next made and
+ * gone with the limiter (not with its log: `acquireNowait` pays nothing for it).
+ */
+const plans = new WeakMap<SlidingWindowLog, Plan>();
+
+/** Starts the simulation of `plan` over, at `now`. */
+function restart(plan: Plan, now: number): void {
+  plan.times.length = plan.totals.length = plan.copied;
+  plan.starts.length = 0;
+  plan.t = plan.from = now;
+  plan.steps = 0;
+}
+
+/**
+ * One step of the greedy schedule at `plan.t`: drops what has left each window, grants as much
+ * as every window has room for, and moves on to the first instant at which every full window
+ * has had an entry leave.
+ */
+function step(plan: Plan, limits: readonly number[], intervals: readonly number[]): void {
+  const { times, totals, starts, t } = plan;
+  const n = limits.length;
+  const end = times.length;
+  let total = end > 0 ? totals[end - 1]! : 0;
+  let room = Infinity;
+  for (let i = 0; i < n; i++) {
+    const j = (starts[i] = first(times, starts[i] ?? 0, end, t, intervals[i]!));
+    // As much as `fits` lets through.
+    const left = limits[i]! * (1 + TOLERANCE) - total + (j > 0 ? totals[j - 1]! : 0);
+    if (left < room) room = left;
+  }
+  if (room > 0) {
+    times.push(t);
+    totals.push((total += room));
+  }
+  for (let i = 0; i < n; i++) {
+    const limit = limits[i]!;
+    const j = starts[i]!;
+    if (limit - total + (j > 0 ? totals[j - 1]! : 0) <= limit * TOLERANCE && times[j]! + intervals[i]! > plan.t) plan.t = times[j]! + intervals[i]!;
+  }
+  plan.steps++;
+}
+
+/**
+ * The instant by which the parts of `plan` reach the running total `goal`: simulated with
+ * several windows, up to {@link MAX_STEPS} steps; then each window alone, from the instant the
+ * simulation reached (with one window, from `now`), where the schedule repeats every `interval`.
+ */
+function instant(plan: Plan, goal: number, limits: readonly number[], intervals: readonly number[], now: number): number {
+  const { times, totals, copied } = plan;
+  const n = limits.length;
+  if (n > 1) {
+    while (plan.steps < MAX_STEPS && !(totals.length > copied && totals[totals.length - 1]! > goal)) step(plan, limits, intervals);
+    const k = first(totals, copied, totals.length, goal, 0);
+    if (k < totals.length) return times[k]!;
+  }
+  const t = n > 1 ? plan.t : now;
+  const end = totals.length;
+  let at = t;
+  for (let i = 0; i < n; i++) {
+    // As much as `fits` lets through in a window.
+    const limit = limits[i]! * (1 + TOLERANCE);
+    // The oldest entry still inside at `t`, and the running total before it.
+    const j = first(times, plan.starts[i] ?? 0, end, t, intervals[i]!);
+    const before = j > 0 ? totals[j - 1]! : 0;
+    // Room for the rest at `t`; else each `interval` grants `limit` again: at the instants the
+    // entries inside at `t` leave, then at `t` itself, plus whole periods.
+    if (goal <= before + limit) continue;
+    const periods = Math.ceil((goal - before - limit) / limit);
+    const k = first(totals, j, end, goal - periods * limit, 0);
+    const leaves = (k < end ? times[k]! : t) + periods * intervals[i]!;
+    if (leaves > at) at = leaves;
+  }
+  return at;
+}
+
+/**
+ * The first index `k` in `[lo, hi)` with `sorted[k] + add > x`, `hi` when there is none: the
+ * first entry still inside a window of `interval` at `t` (`add` the interval, `x` the instant),
+ * or the first running total above a goal (`add` 0).
+ */
+function first(sorted: readonly number[], lo: number, hi: number, x: number, add: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! + add > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
 
 /**
  * Relative slack when adding up fractional costs: `0.1 + 0.2` is `0.30000000000000004`, and a

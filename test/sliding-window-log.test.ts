@@ -206,7 +206,7 @@ describe('SlidingWindowLog: available, timeToAvailable, idle', () => {
     expect(last.settled).toBe(true);
   });
 
-  test('predicts a long queue with bounded work: simulated, then estimated at the pace of the window', async () => {
+  test('one window: a queue of any length is predicted exactly, the log repeating every interval', async () => {
     const { clock, limiter } = setup({ windows: [{ limit: 1, interval: 10 }] });
     limiter.acquireNowait();
     const waiters = Array.from({ length: 3_000 }, () => track(limiter.acquire()));
@@ -218,6 +218,65 @@ describe('SlidingWindowLog: available, timeToAvailable, idle', () => {
     await clock.advance(29_990);
     expect(waiters.every((w) => w.settled)).toBe(true);
     expect(clock.now()).toBe(30_000);
+  });
+
+  test('one window with entries apart: each period grants them again at the instants they leave', async () => {
+    const { clock, limiter } = setup({ windows: [{ limit: 3, interval: 1_000 }] });
+    for (const at of [0, 300, 600]) {
+      clock.advanceSync(at - clock.now());
+      expect(limiter.acquireNowait()).toBe(true);
+    }
+    clock.advanceSync(100); // at 700
+    const waiters = Array.from({ length: 1_000 }, () => track(limiter.acquire()));
+    // Waiter k (from 1) is the k-th grant after the log's: period ceil(k / 3), at the instant
+    // of entry (k - 1) % 3. The next caller is the 1001st: period 334, entry 300.
+    expect(limiter.timeToAvailable()).toBe(334_300 - 700);
+    expect(limiter.timeToAvailable(0.5)).toBe(334_300 - 700);
+    await clock.advance(333_999 - 700);
+    expect(waiters[998]!.settled).toBe(true);
+    expect(waiters[999]!.settled).toBe(false);
+    await clock.advance(1);
+    expect(waiters[999]!.settled).toBe(true);
+  });
+
+  test('parts that fill a window but for rounding are predicted to fit in it, as they are granted', async () => {
+    const { clock, limiter } = setup({ windows: [{ limit: 0.5, interval: 1 }] });
+    const times: number[] = [];
+    const waits = Array.from({ length: 199 }, () => limiter.acquire(0.005).then(() => times.push(clock.now())));
+    expect(limiter.stats.waiting).toBe(99);
+    // 100 × 0.005 adds up to a hair over 0.5: the window takes it all the same.
+    expect(limiter.timeToAvailable(0.005)).toBe(1);
+    waits.push(limiter.acquire(0.005).then(() => times.push(clock.now())));
+    await clock.advance(10);
+    await Promise.all(waits);
+    expect(times.filter((t) => t === 1)).toHaveLength(100);
+  });
+
+  test('several windows: simulated up to 128 steps, then each window alone from there', async () => {
+    const { clock, limiter } = setup({ windows: [{ limit: 1, interval: 10 }, { limit: 2, interval: 1_000 }] });
+    limiter.acquireNowait();
+    const waiters = Array.from({ length: 1_000 }, () => track(limiter.acquire()));
+    // Grant j (from 0) at floor(j / 2) × 1000 + (j % 2) × 10; the next caller is grant 1001.
+    expect(limiter.timeToAvailable()).toBe(500_010);
+    await clock.advance(499_999);
+    expect(waiters[998]!.settled).toBe(true);
+    expect(waiters[999]!.settled).toBe(false);
+    await clock.advance(1);
+    expect(waiters[999]!.settled).toBe(true);
+  });
+
+  test('several windows: a simulation made earlier on the same log serves while at most 1/64 of the wait short', () => {
+    const { clock, limiter } = setup({ windows: [{ limit: 3, interval: 1_000 }, { limit: 10, interval: 10_000 }] });
+    limiter.acquireNowait(2);
+    void limiter.acquire(2); // room 1 now, so it waits for the 2 of 0 to leave, at 1000
+    // Behind it, 4 in parts: 1 now, 3 at 1000.
+    expect(limiter.timeToAvailable(2)).toBe(1_000);
+    clock.advanceSync(1);
+    // Exactly: 1 at 1, 2 at 1000, 1 at 1001. The simulation of 0 says 1000: 1 ms short, kept.
+    expect(limiter.timeToAvailable(2)).toBe(999);
+    clock.advanceSync(19);
+    // 20 ms short would be more than 1/64 of the wait: simulated afresh from 20.
+    expect(limiter.timeToAvailable(2)).toBe(1_000);
   });
 
   test('a timer that fires when an entry leaves grants there, near 1e12 too', async () => {
