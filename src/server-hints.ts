@@ -126,14 +126,14 @@ export function parseRateLimitHeaders(headers: HeadersLike, now?: number): RateL
   if (get === undefined) return hints;
   const at = now ?? wallTime();
   // Absolute times are read against the response's own clock when it says what time it was.
-  const base = httpDate(get.get(DATE), at) ?? at;
+  const base = httpDate(get(DATE), at) ?? at;
 
   const retryAfter = retryAfterMs(get, base, at);
   if (retryAfter !== undefined) hints.retryAfter = retryAfter;
 
   // The IETF structured fields.
-  const current = chooseCurrent(get.get(RATELIMIT), base);
-  const policies = policyList(get.get(RATELIMIT_POLICY));
+  const current = chooseCurrent(get(RATELIMIT), base);
+  const policies = policyList(get(RATELIMIT_POLICY));
   let policy: Policy | undefined;
   if (current !== undefined) {
     if (current.remaining !== undefined) hints.remaining = current.remaining;
@@ -150,21 +150,21 @@ export function parseRateLimitHeaders(headers: HeadersLike, now?: number): RateL
   if (window !== undefined) hints.window = window;
 
   // The plain headers, for the fields still missing.
-  for (const family of FAMILIES) {
+  for (const family of tableOf().families) {
     if (hints.limit === undefined) {
-      const read = limitList(get.get(family.limit));
+      const read = limitList(get(family.limit));
       if (read !== undefined) {
         hints.limit = read.limit;
         if (hints.window === undefined && read.window !== undefined) hints.window = read.window;
       }
     }
     if (hints.remaining === undefined) {
-      const remaining = count(first(get.get(family.remaining)));
+      const remaining = count(first(get(family.remaining)));
       if (remaining !== undefined) hints.remaining = remaining;
     }
     if (hints.reset === undefined) {
       for (const name of family.reset) {
-        const reset = resetMs(get.get(name), base);
+        const reset = resetMs(get(name), base);
         if (reset !== undefined) {
           hints.reset = reset;
           break;
@@ -178,46 +178,54 @@ export function parseRateLimitHeaders(headers: HeadersLike, now?: number): RateL
 // ---------------------------------------------------------------------------------------------
 // Header access
 
-/** Every header name read, lower-case; a name is known by its index here, its slot. */
-const NAMES: readonly string[] = [];
-/** The slot of each name read. */
-const SLOTS = new Map<string, number>();
+// A header read is known by its slot: the values of one response are collected into an array
+// by slot in one pass over its headers, and read from there.
 
-function slot(name: string): number {
-  SLOTS.set(name, NAMES.length);
-  (NAMES as string[]).push(name);
-  return NAMES.length - 1;
-}
+/** The slots of the headers read first. */
+const DATE = 0;
+const RETRY_AFTER = 1;
+const RETRY_AFTER_MS = 2;
+const RATELIMIT = 3;
+const RATELIMIT_POLICY = 4;
+const FIRST_NAMES = ['date', 'retry-after', 'retry-after-ms', 'ratelimit', 'ratelimit-policy'];
 
-const DATE = slot('date');
-const RETRY_AFTER = slot('retry-after');
-const RETRY_AFTER_MS = slot('retry-after-ms');
-const RATELIMIT = slot('ratelimit');
-const RATELIMIT_POLICY = slot('ratelimit-policy');
+/** Each vendor's family of headers: limit, remaining, then the resets in the order tried. */
+const FAMILY_NAMES: readonly (readonly [string, string, ...string[]])[] = [
+  ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+  ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset-after', 'x-ratelimit-reset'],
+  ['x-rate-limit-limit', 'x-rate-limit-remaining', 'x-rate-limit-reset'],
+  ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
+  ['anthropic-ratelimit-requests-limit', 'anthropic-ratelimit-requests-remaining', 'anthropic-ratelimit-requests-reset'],
+];
 
-/** The header slots of one vendor's family, in the order they are tried. */
+/** The slots of one family's headers. */
 interface Family {
   readonly limit: number;
   readonly remaining: number;
   readonly reset: readonly number[];
 }
 
-function family(limit: string, remaining: string, ...reset: string[]): Family {
-  return { limit: slot(limit), remaining: slot(remaining), reset: reset.map(slot) };
+/** Every header name read (lower-case) by slot, the slot of each, and the families' slots. */
+interface Table {
+  readonly names: readonly string[];
+  readonly slots: ReadonlyMap<string, number>;
+  readonly families: readonly Family[];
 }
 
-const FAMILIES: readonly Family[] = [
-  family('ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'),
-  family('x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset-after', 'x-ratelimit-reset'),
-  family('x-rate-limit-limit', 'x-rate-limit-remaining', 'x-rate-limit-reset'),
-  family('x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'),
-  family('anthropic-ratelimit-requests-limit', 'anthropic-ratelimit-requests-remaining', 'anthropic-ratelimit-requests-reset'),
-];
+let table: Table | undefined;
+
+/** The {@link Table}, made on first use (an import that never parses headers makes nothing). */
+function tableOf(): Table {
+  if (table !== undefined) return table;
+  const names = [...FIRST_NAMES];
+  const slot = (name: string): number => names.push(name) - 1;
+  const families = FAMILY_NAMES.map(([limit, remaining, ...reset]) => ({ limit: slot(limit), remaining: slot(remaining), reset: reset.map(slot) }));
+  table = { names, slots: new Map(names.map((name, i) => [name, i])), families };
+  return table;
+}
 
 /** Header values by slot, `undefined` when absent or empty. */
-interface Lookup {
-  get(slot: number): string | undefined;
-}
+type Lookup = (slot: number) => string | undefined;
 
 /** The text of one header value: strings as they are, numbers printed, arrays joined. */
 function text(value: unknown): string | undefined {
@@ -236,63 +244,50 @@ function text(value: unknown): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
-/** Headers with a `get(name)` method of their own, asked name by name. */
-class Getter implements Lookup {
-  readonly #source: { get(name: string): unknown };
-
-  constructor(source: { get(name: string): unknown }) {
-    this.#source = source;
-  }
-
-  get(slot: number): string | undefined {
-    return text(this.#source.get(NAMES[slot]!));
-  }
-}
-
-/** The values of the headers read, collected in one pass. */
-class Fields implements Lookup {
-  readonly #values: (string | undefined)[] = [];
-  /** Whether a header besides `Date` is there. */
-  read = false;
-
-  get(slot: number): string | undefined {
-    return this.#values[slot];
-  }
-
-  /** Adds a header when its name is read and its value is text; a name met again is joined with `, `. */
-  add(name: unknown, value: unknown): void {
-    if (typeof name !== 'string') return;
-    const at = SLOTS.get(name.toLowerCase());
-    if (at === undefined) return;
-    const one = text(value);
-    if (one === undefined) return;
-    const seen = this.#values[at];
-    this.#values[at] = seen === undefined ? one : `${seen}, ${one}`;
-    if (at !== DATE) this.read = true;
-  }
-}
-
 /**
- * The header values read, by lower-case name, in one pass over the headers (the names no form
- * reads are skipped); `undefined` when no header besides `Date` is read at all.
+ * The header values read, in one pass over the headers (the names no form reads are skipped);
+ * `undefined` when no header besides `Date` is read at all. Headers with a `get(name)` method
+ * and no iterator are asked name by name instead.
  */
 function lookup(headers: HeadersLike): Lookup | undefined {
   if (typeof headers !== 'object' || headers === null) {
     invalid('headers', 'a Headers, an object with get(), an iterable of [name, value] pairs or a plain object', headers);
   }
   const source = headers as { [Symbol.iterator]?: unknown; get?: unknown };
-  const fields = new Fields();
-  if (typeof source[Symbol.iterator] === 'function') {
+  const { names, slots } = tableOf();
+  const iterable = typeof source[Symbol.iterator] === 'function';
+  if (!iterable && typeof source.get === 'function') {
+    const getter = headers as { get(name: string): unknown };
+    return (slot) => text(getter.get(names[slot]!));
+  }
+  const values: (string | undefined)[] = [];
+  let read = false;
+  if (iterable) {
     for (const entry of headers as Iterable<unknown>) {
-      if (Array.isArray(entry)) fields.add(entry[0], entry[1]);
+      if (Array.isArray(entry) && collect(values, slots, entry[0], entry[1])) read = true;
     }
-  } else if (typeof source.get === 'function') {
-    return new Getter(headers as { get(name: string): unknown });
   } else {
     const record = headers as Readonly<Record<string, unknown>>;
-    for (const name of Object.keys(record)) fields.add(name, record[name]);
+    for (const name of Object.keys(record)) if (collect(values, slots, name, record[name])) read = true;
   }
-  return fields.read ? fields : undefined;
+  return read ? (slot) => values[slot] : undefined;
+}
+
+/**
+ * Adds a header to `values` when its name is read and its value is text; a name met again is
+ * joined with `, `.
+ *
+ * @returns whether a header besides `Date` was added.
+ */
+function collect(values: (string | undefined)[], slots: ReadonlyMap<string, number>, name: unknown, value: unknown): boolean {
+  if (typeof name !== 'string') return false;
+  const at = slots.get(name.toLowerCase());
+  if (at === undefined) return false;
+  const one = text(value);
+  if (one === undefined) return false;
+  const seen = values[at];
+  values[at] = seen === undefined ? one : `${seen}, ${one}`;
+  return at !== DATE;
 }
 
 /** The first member of a comma-separated value: `"120, 60"` gives `"120"`. */
@@ -364,9 +359,9 @@ function resetMs(value: string | undefined, base: number): number | undefined {
 
 /** `Retry-After-Ms`, else `Retry-After` as delta seconds or an HTTP date. */
 function retryAfterMs(get: Lookup, base: number, now: number): number | undefined {
-  const ms = first(get.get(RETRY_AFTER_MS));
+  const ms = first(get(RETRY_AFTER_MS));
   if (ms !== undefined && DECIMAL.test(ms)) return clampMs(Number(ms));
-  const value = get.get(RETRY_AFTER);
+  const value = get(RETRY_AFTER);
   if (value === undefined) return undefined;
   const head = first(value)!;
   const seconds = DECIMAL.exec(head);
@@ -393,16 +388,10 @@ const FOUR_CENTURIES = 146_097 * 86_400_000;
 
 /** Epoch ms of a UTC date and time, or `undefined` when a part is out of range (`Feb 30`, `25:00`). */
 function utc(year: number, month: number, day: number, hour: number, minute: number, second: number): number | undefined {
-  if (month < 0 || month > 11 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60) return undefined;
-  return Date.UTC(year + 400, month, day) - FOUR_CENTURIES + ((hour * 60 + minute) * 60 + second) * 1000;
-}
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Days in a month (0-11) of the proleptic Gregorian calendar, as `Date` counts them. */
-function daysIn(year: number, month: number): number {
-  if (month !== 1) return DAYS_IN_MONTH[month]!;
-  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  if (month < 0 || month > 11 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  const midnight = Date.UTC(year + 400, month, day) - FOUR_CENTURIES;
+  if (new Date(midnight).getUTCDate() !== day) return undefined;
+  return midnight + ((hour * 60 + minute) * 60 + second) * 1000;
 }
 
 /** The last IMF-fixdate read and its epoch ms: responses of one second share their `Date`. */

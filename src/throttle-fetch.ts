@@ -317,7 +317,7 @@ function limitedFetch(
   } catch (error) {
     return Promise.reject(error);
   }
-  return gatedFetch(rule, call, key, cost, signal, send, retries > 0 ? retry : undefined, retries, granted);
+  return gatedFetch(rule, call, key, cost, signal, send, retry, retries, granted);
 }
 
 /**
@@ -486,7 +486,7 @@ export interface UrlParts {
  * fragment. Anything else goes to `URL`.
  */
 const PLAIN_URL =
-  /^(https?:\/\/(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*)(\/(?!\.|%2[eE])(?:[\w\-.~!$&'()*+,;=:@%]|\/(?!\.|%2[eE]))*)?(\?[\w\-.~!$&()*+,;=:@/%?]*)?$/;
+  /^(https?:\/\/(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*)((?:\/(?!\.|%2[eE])[\w\-.~!$&'()*+,;=:@%]*)+)?(\?[\w\-.~!$&()*+,;=:@/%?]*)?$/;
 
 /**
  * The origin, path, query and href of a URL string, as `new URL(text, location.href)` gives
@@ -689,23 +689,20 @@ function patternMatcher(name: string, pattern: string): (call: Call) => boolean 
   const origin = (slash === -1 ? pattern : pattern.slice(0, slash)).toLowerCase();
   const path = slash === -1 ? '/*' : pattern.slice(slash);
   const whole = new RegExp(`^${glob(origin, '[^/]*')}${glob(path, '.*')}$`);
-  const wholeTest = withQuery
-    ? (call: Call) => whole.test(call.url.origin + call.url.pathname + call.url.search)
-    : (call: Call) => whole.test(call.url.origin + call.url.pathname);
+  const wholeTest = (call: Call): boolean => whole.test(call.url.origin + call.url.pathname + (withQuery ? call.url.search : ''));
   if (origin.slice(0, scheme).includes('/')) return wholeTest;
   // Origin and path apart, without joining them: the pattern's origin can only match the whole
   // origin of a URL (`scheme://host[:port]`, no `/` after `//`) and its path (from a `/`) the
   // whole path. Not so for an opaque origin (`'null'`) or a path not starting with `/` (a
   // `blob:` URL's), which the joined form reads.
   const originRegexp = origin.includes('*') ? new RegExp(`^${glob(origin, '[^/]*')}$`) : undefined;
-  // `/*` covers every path from a `/` (a path as `URL` serializes it has no line break).
-  const pathRegexp = path === '/*' && !withQuery ? undefined : new RegExp(`^${glob(path, '.*')}$`);
+  const pathRegexp = new RegExp(`^${glob(path, '.*')}$`);
   return (call) => {
     const url = call.url;
     const callOrigin = url.origin;
     const pathname = url.pathname;
     if (callOrigin === 'null' || pathname.charCodeAt(0) !== 47 /* / */) return wholeTest(call);
     if (originRegexp === undefined ? callOrigin !== origin : !originRegexp.test(callOrigin)) return false;
-    return pathRegexp === undefined || pathRegexp.test(withQuery ? pathname + url.search : pathname);
+    return pathRegexp.test(withQuery ? pathname + url.search : pathname);
   };
 }
