@@ -199,10 +199,10 @@ export class SlidingWindowLog extends BaseRateLimiter {
       }
       plans.set(this, (plan = { log, newest: log?.[newest] ?? 0, newestCost: log?.[newest + 1] ?? 0, times, totals, copied: size, starts: [], t: 0, steps: 0, from: Infinity }));
     }
-    // The running total the parts must reach, a hair less (1 part in 2^40): rounding in sums of
-    // fractional costs never makes an answer late.
+    // The running total the parts must reach, a hair less: rounding in sums of fractional costs
+    // never makes an answer late.
     let goal = (size > 0 ? plan.totals[size - 1]! : 0) + cost;
-    goal -= goal * 2 ** -40;
+    goal -= goal * SLACK;
     if (now < plan.from) restart(plan, now);
     let at = instant(plan, goal, limits, intervals, now);
     // A simulation made earlier on the same log is a lower bound, short by at most the time
@@ -361,6 +361,9 @@ interface Plan {
   /** The start the simulation was made for. */
   from: number;
 }
+
+/** 1 part in 2^40, taken off a running total to absorb the rounding in adding it up. */
+const SLACK = 2 ** -40;
 
 /**
  * A simulation made on the same log for an earlier start is a lower bound for a later one,
