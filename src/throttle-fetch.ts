@@ -228,6 +228,10 @@ const DEFAULT_RETRY: Retry = {
  * else until `reset` when `remaining` is 0, else (a bare 429/503) for 1 s, 2 s, 4 s … up to
  * 60 s, starting over after the key's next success. A pause never shortens one running.
  *
+ * A request whose tokens are there (and that needs no `maxConcurrent` slot) reaches `fetch`
+ * within the call, as with `fetch` itself: no timer, no queue, no `Request` made unless a
+ * predicate, `key` or `cost` function asks for one.
+ *
  * @param options - see {@link ThrottleFetchOptions}.
  * @returns a function with the signature of `fetch`.
  * @throws TypeError for a bad or unknown option, a rule without `match` or with both neither

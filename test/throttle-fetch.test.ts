@@ -115,6 +115,32 @@ describe('throttleFetch: a drop-in fetch', () => {
   });
 });
 
+describe('throttleFetch: the fast path', () => {
+  test('a request whose tokens are there reaches fetch within the call, input and init as given', async () => {
+    const seen: unknown[][] = [];
+    const clock = createManualClock();
+    const throttled = throttleFetch({
+      rules: [{ match: 'https://api.example.com/*', limit: { capacity: 2, refillPerSecond: 1 } }],
+      fetch: ((...args: unknown[]) => {
+        seen.push(args);
+        return Promise.resolve(new Response('ok'));
+      }) as typeof globalThis.fetch,
+      clock,
+    });
+    const init = { method: 'POST', body: 'x' };
+    const url = new URL('https://api.example.com/b');
+    const calls = [throttled('https://api.example.com/a', init), throttled(url), throttled('https://api.example.com/c')];
+    expect(seen).toEqual([
+      ['https://api.example.com/a', init],
+      [url, undefined],
+    ]);
+    expect(seen[0]![1]).toBe(init);
+    await clock.advance(1_000);
+    await Promise.all(calls);
+    expect(seen).toHaveLength(3);
+  });
+});
+
 describe('throttleFetch: rules', () => {
   /** Whether `pattern` covers `url`, asked through a rule with a probe limiter. */
   async function matches(match: FetchRule['match'], url: string, init?: RequestInit): Promise<boolean> {
