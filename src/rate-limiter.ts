@@ -632,15 +632,16 @@ export abstract class BaseRateLimiter implements RateLimiter {
 
   private [kNowait](cost: number, key: unknown, sink: EventSink | undefined): boolean {
     if (typeof cost !== 'number' || !(cost >= 0 && cost <= this.capacity)) checkCost(cost, this.capacity);
-    const now = this.#config.clock.now();
+    const config = this.#config;
+    const now = config.clock.now();
     const w = this.#wait;
-    if (((w === undefined || this[kOpen](w, now)) && this.tryConsumeAt(cost, now)) || cost === 0) {
+    if (((w === undefined || (w.waiting === 0 && now >= w.pausedUntil)) && this.tryConsumeAt(cost, now)) || cost === 0) {
       this.#granted++;
-      if (this.#config.onEvent !== undefined || sink !== undefined) this[kEmit]('granted', cost, 0, key, sink);
+      if (config.onEvent !== undefined || sink !== undefined) this[kEmit]('granted', cost, 0, key, sink);
       return true;
     }
     this.#rejected++;
-    if (this.#config.onEvent !== undefined || sink !== undefined) {
+    if (config.onEvent !== undefined || sink !== undefined) {
       this[kEmit]('rejected', cost, this[kPredict](cost, 0, now), key, sink);
     }
     return false;
