@@ -49,6 +49,14 @@ export const MAX_TIMEOUT = 2_147_483_647;
  */
 export const SUSPEND_THRESHOLD = 1_000;
 
+/**
+ * What is left of a wait, in ms, below which it is waited out turn by turn of the event loop
+ * instead of with another timer. A timer may wake up early by up to a few ms on a busy loop
+ * (Node measures timers from the loop's cached time); spinning through that with immediates
+ * cost more CPU than the work it paced, so only the last tenth of a millisecond is spun.
+ */
+const TURN_BELOW = 0.1;
+
 /** How much monotonic time passes between two looks at the wall clock. */
 const WALL_CHECK_INTERVAL = 1_000;
 
@@ -114,7 +122,7 @@ function arm(fn: () => void, ms: number, unref: boolean): () => void {
   // millisecond on average) but would spin through a fraction of a millisecond of turns on
   // every wait: about as much CPU as the wait's own work, for every waiter.
   const wait = (left: number): void => {
-    if (left < 1 && nextTurn !== undefined) return nextTurn(fire);
+    if (left < TURN_BELOW && nextTurn !== undefined) return nextTurn(fire);
     timer = setTimeout(fire, Math.min(Math.ceil(left), MAX_TIMEOUT));
     if (unref) timer.unref?.();
   };
