@@ -4,6 +4,7 @@ import {
   acquireForKey,
   BaseRateLimiter,
   idleAt,
+  isRateLimiter,
   nowaitForKey,
   pauseForKey,
   report,
@@ -431,17 +432,6 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
   }
 }
 
-function isRateLimiter(value: unknown): value is RateLimiter {
-  const candidate = value as Partial<RateLimiter> | null;
-  return (
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    typeof candidate.acquire === 'function' &&
-    typeof candidate.acquireNowait === 'function' &&
-    typeof candidate.timeToAvailable === 'function' &&
-    typeof candidate.pause === 'function'
-  );
-}
 
 function checkKeys<K>(keys: Iterable<K>): Iterable<K> {
   if (typeof (keys as Partial<Iterable<K>> | null)?.[Symbol.iterator] !== 'function' || typeof keys === 'string') {

@@ -973,3 +973,26 @@ function checkAcquireOptions(options: AcquireOptions): void {
   checkNumber('maxWait', maxWait, 'a number of milliseconds >= 0', 0, Infinity);
   checkNumber('priority', priority, 'a finite number', -Number.MAX_VALUE, Number.MAX_VALUE);
 }
+
+/**
+ * Whether `value` meets the {@link RateLimiter} protocol. Internal to the package.
+ *
+ * @param value - anything.
+ * @returns `true` for a limiter.
+ * @example
+ * ```ts
+ * isRateLimiter(new TokenBucket({ capacity: 1, refillPerSecond: 1 })); //=> true
+ * ```
+ */
+export function isRateLimiter(value: unknown): value is RateLimiter {
+  const candidate = value as Partial<RateLimiter> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.acquire === 'function' &&
+    typeof candidate.acquireNowait === 'function' &&
+    typeof candidate.timeToAvailable === 'function' &&
+    typeof candidate.pause === 'function' &&
+    typeof candidate.capacity === 'number'
+  );
+}

@@ -2,9 +2,9 @@ import { allOf } from './all-of.js';
 import { systemClock, type Clock } from './clock.js';
 import { isRateLimitError } from './errors.js';
 import { KeyedLimiter } from './keyed-limiter.js';
-import { BaseRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { BaseRateLimiter, isRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { parseRateLimitHeaders } from './server-hints.js';
-import { createGate, isKeyedLimiter, isRateLimiter, type Gate, type ThrottleMode } from './throttle.js';
+import { createGate, isKeyedLimiter, type Gate, type ThrottleMode } from './throttle.js';
 import { TokenBucket } from './token-bucket.js';
 import { checkClock, checkNumber, checkOptions, invalid } from './validate.js';
 

@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import { unwatch, watch, type Abortable } from './abort-watch.js';
 import { RateLimitError } from './errors.js';
 import { KeyedLimiter } from './keyed-limiter.js';
-import { BaseRateLimiter, grantAt, grantNowFor, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
+import { BaseRateLimiter, grantAt, grantNowFor, isRateLimiter, type AcquireOptions, type RateLimiter } from './rate-limiter.js';
 import { checkNumber, checkOptions, invalid } from './validate.js';
 
 /**
@@ -277,29 +277,6 @@ export function isKeyedLimiter(value: unknown): value is KeyedLimiter<unknown> {
     typeof candidate.peek === 'function' &&
     typeof candidate.prune === 'function' &&
     typeof candidate.acquire === 'function'
-  );
-}
-
-/**
- * Whether `value` meets the {@link RateLimiter} protocol. Internal to the package.
- *
- * @param value - anything.
- * @returns `true` for a limiter.
- * @example
- * ```ts
- * isRateLimiter(new TokenBucket({ capacity: 1, refillPerSecond: 1 })); //=> true
- * ```
- */
-export function isRateLimiter(value: unknown): value is RateLimiter {
-  const candidate = value as Partial<RateLimiter> | null;
-  return (
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    typeof candidate.acquire === 'function' &&
-    typeof candidate.acquireNowait === 'function' &&
-    typeof candidate.timeToAvailable === 'function' &&
-    typeof candidate.pause === 'function' &&
-    typeof candidate.capacity === 'number'
   );
 }
 
