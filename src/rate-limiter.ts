@@ -176,10 +176,9 @@ export interface Reservation {
 }
 
 /** One caller in a queue: an `acquire` waiting, or a reservation booked. */
-class Waiter implements Abortable, Reservation {
+class Waiter implements Abortable {
   /** Served, aborted or cancelled: it stays in the array, as a gap, until the head. */
   gone = false;
-  readonly ok = true;
 
   constructor(
     /** Tokens wanted; 0 once gone, so sums over the queue skip it. */
@@ -707,7 +706,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
     if (timers !== undefined && w.waiting === 0) w.timers = timers;
     const waiter = new Waiter(cost, -Infinity, -Infinity, now, wait, undefined, undefined, undefined, key, sink, w);
     this[kEnqueue](w, waiter, now);
-    return waiter;
+    return { ok: true, delay: wait, cancel: () => waiter.cancel() };
   }
 
   /**
