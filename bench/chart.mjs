@@ -194,14 +194,16 @@ export function renderChart(results) {
   }
   y += 30;
 
-  if (ratioGroups.length) {
-    const maxRatio = Math.max(1, ...ratioGroups.flatMap((g) => g.entries.filter((e) => !e.missing).map((e) => e.bar)));
+  // A panel of bars as ratios to the baseline, its axis cut at CLIP.
+  const ratioPanel = (groups, heading, measured) => {
+    if (!groups.length) return;
+    const maxRatio = Math.max(1, ...groups.flatMap((g) => g.entries.filter((e) => !e.missing).map((e) => e.bar)));
     const axisMax = Math.min(CLIP, Math.max(2, Math.ceil(maxRatio)));
     const [svg, ny] = panel({
       y,
-      heading: 'Speed and memory vs baseline',
-      note: `time or bytes ÷ baseline, median of per-run ratios · lower is better${maxRatio > axisMax ? ` · bars cut at ${axisMax}×` : ''}`,
-      groups: ratioGroups,
+      heading,
+      note: `${measured} ÷ baseline, median of per-run ratios · lower is better${maxRatio > axisMax ? ` · bars cut at ${axisMax}×` : ''}`,
+      groups,
       axisMax,
       clipAt: axisMax,
       tickStep: 1,
@@ -211,26 +213,9 @@ export function renderChart(results) {
     });
     parts.push(svg);
     y = ny + 22;
-  }
-
-  if (algorithmGroups.length) {
-    const maxRatio = Math.max(1, ...algorithmGroups.flatMap((g) => g.entries.filter((e) => !e.missing).map((e) => e.bar)));
-    const axisMax = Math.min(CLIP, Math.max(2, Math.ceil(maxRatio)));
-    const [svg, ny] = panel({
-      y,
-      heading: "lazy-limiter's other algorithms vs the baseline token bucket",
-      note: `acquireNowait time ÷ baseline, median of per-run ratios · lower is better${maxRatio > axisMax ? ` · bars cut at ${axisMax}×` : ''}`,
-      groups: algorithmGroups,
-      axisMax,
-      clipAt: axisMax,
-      tickStep: 1,
-      tickFmt: (t) => `${t}×`,
-      refLine: 1,
-      colorOf,
-    });
-    parts.push(svg);
-    y = ny + 22;
-  }
+  };
+  ratioPanel(ratioGroups, 'Speed and memory vs baseline', 'time or bytes');
+  ratioPanel(algorithmGroups, "lazy-limiter's other algorithms vs the baseline token bucket", 'acquireNowait time');
 
   if (accRow) {
     const entries = absEntries(accRow, subjects);

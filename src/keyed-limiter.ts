@@ -208,7 +208,11 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
    */
   acquireNowait(key: K, cost = 1): boolean {
     const limiter = this.#limiters.get(key) ?? this.#create(key);
-    if (limiter === undefined) return false;
+    return limiter !== undefined && this.#nowaitOn(limiter, key, cost);
+  }
+
+  /** `acquireNowait` on a key's limiter, its events naming the key. */
+  #nowaitOn(limiter: L, key: K, cost: number): boolean {
     if (limiter instanceof BaseRateLimiter) return nowaitForKey(limiter, key, cost, this.#onEvent);
     const granted = limiter.acquireNowait(cost);
     if (this.#onEvent !== undefined) {
@@ -244,7 +248,7 @@ export class KeyedLimiter<K = string, L extends RateLimiter = RateLimiter> {
       const limiter = this.#limiters.get(key) ?? this.#create(key);
       if (limiter === undefined || !(cost <= limiter.capacity)) continue;
       fits = true;
-      if (this.acquireNowait(key, cost)) return key;
+      if (this.#nowaitOn(limiter, key, cost)) return key;
     }
     if (!any) invalid('keys', 'a non-empty iterable of keys', keys, RangeError);
     // No key can ever take the cost: let the first one say why.

@@ -313,9 +313,9 @@ export let idleAt: (limiter: BaseRateLimiter, now: number) => boolean;
 export let timeToAvailableFor: (limiter: BaseRateLimiter, cost: number, now: number, priority?: number) => number;
 
 /**
- * `acquireNowait` at a given reading of the limiter's clock, without checking the cost: what a
- * composite does to each part once all have said yes. Counts in the part's stats. Internal to
- * the package.
+ * `acquireNowait` at a given reading of the limiter's clock, without checking the cost and
+ * without counting a refusal (due waiters are served first): what a composite does to each part
+ * once all have said yes. Counts in the part's stats. Internal to the package.
  */
 export let grantAt: (limiter: BaseRateLimiter, cost: number, now: number) => boolean;
 
@@ -618,15 +618,7 @@ export abstract class BaseRateLimiter implements RateLimiter {
       limiter[kDrain](w, now);
       return w.waiting;
     };
-    grantAt = (limiter, cost, now) => {
-      const w = limiter.#wait;
-      if ((w === undefined || limiter[kOpen](w, now)) && limiter.tryConsumeAt(cost, now)) {
-        limiter.#granted++;
-        if (limiter.#config.onEvent !== undefined) limiter[kEmit]('granted', cost, 0, undefined, undefined);
-        return true;
-      }
-      return false;
-    };
+    grantAt = (limiter, cost, now) => limiter[kGrantNow](cost, now, undefined, undefined);
   }
 
   private [kNowait](cost: number, key: unknown, sink: EventSink | undefined): boolean {
